@@ -4,6 +4,7 @@
 //SOURCES LibC.java
 //JAVA_OPTIONS -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED
 
+import com.sun.jna.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,6 +31,8 @@ public class Run {
             Exit status: the command's; 125 if the runtime failed, 126 if the command
             cannot be executed, 127 if it was not found.
             """;
+
+    static final String NEEDS_ROOT = "chroot needs root (CAP_SYS_CHROOT): run with sudo";
 
     /** The PATH the command gets, and that we search for it, inside the root. */
     static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -60,10 +63,10 @@ public class Run {
         String[] env = {"PATH=" + PATH, "HOME=/root", "TERM=" + termOr("xterm")};
         // tag::chroot[]
         String root = rootfs.toAbsolutePath().toString();
-        LibC.check(LibC.C.chroot(root), "chroot", root, errno ->
-                errno == LibC.EPERM ? "chroot needs root (CAP_SYS_CHROOT): run with sudo" : null);
-        // chroot moved "/", not our working directory: step inside,
-        // or relative paths still reach the host's files.
+        LibC.check(LibC.C.chroot(root), "chroot", root,
+                errno -> errno == LibC.EPERM ? NEEDS_ROOT : null);
+        // chroot moved "/", not our working directory: step
+        // inside, or relative paths still reach the host's files.
         LibC.check(LibC.C.chdir("/"), "chdir", "/");
         // end::chroot[]
         String program = findProgram(command[0], rootfs);
@@ -71,7 +74,7 @@ public class Run {
         // tag::execve[]
         LibC.C.execve(program, command, env);
         // Only a failed execve returns; the JVM is still us.
-        throw execFailed(program, rootfs, com.sun.jna.Native.getLastError());
+        throw execFailed(program, rootfs, Native.getLastError());
         // end::execve[]
     }
 
