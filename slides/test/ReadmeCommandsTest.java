@@ -1,0 +1,41 @@
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import workshop.testkit.Command;
+import workshop.testkit.Privileged;
+import workshop.testkit.Workshop;
+
+/** The README's first command, as an attendee types it (CI is root, so without sudo). */
+class ReadmeCommandsTest {
+    @Test
+    void theReadmeNamesBothCommands() throws Exception {
+        String readme = Files.readString(Workshop.root().resolve("README.adoc"));
+        assertTrue(readme.contains("sudo bin/demo "), "README shows the demo command");
+        assertTrue(readme.contains("sudo bin/test-all "), "README shows the test command");
+        String ci = Files.readString(Workshop.root().resolve(".ci/run"));
+        assertTrue(ci.lines().anyMatch(line -> line.startsWith("bin/test-all")),
+                ".ci/run calls the README's test command");
+    }
+
+    @Test
+    void theDemoRunsAContainerOnTheEmbeddedRootfs() {
+        Privileged.requireRoot();
+        var result = Command.of(Workshop.root().resolve("bin/demo").toString())
+                .timeout(Duration.ofMinutes(5)).run().assertExit(0);
+        assertTrue(result.stdout().contains("inside: /etc/hostname says workshop"), result.stdout());
+        assertTrue(result.stdout().contains("inside: I am uid=0(root)"), result.stdout());
+    }
+
+    @Test
+    void everyScriptInBinAnswersHelp() throws Exception {
+        try (var scripts = Files.list(Workshop.root().resolve("bin"))) {
+            for (Path script : (Iterable<Path>) scripts.sorted()::iterator) {
+                var result = Command.of(script.toString(), "--help").run().assertExit(0);
+                assertTrue(result.stdout().startsWith("Usage: "), script + " --help: " + result.stdout());
+            }
+        }
+    }
+}
