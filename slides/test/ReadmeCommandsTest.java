@@ -25,8 +25,13 @@ class ReadmeCommandsTest {
         Privileged.requireRoot();
         var result = Command.of(Workshop.root().resolve("bin/demo").toString())
                 .timeout(Duration.ofMinutes(5)).run().assertExit(0);
-        assertTrue(result.stdout().contains("inside: /etc/hostname says workshop"), result.stdout());
-        assertTrue(result.stdout().contains("inside: I am uid=0(root)"), result.stdout());
+        var lines = result.stdout().lines().toList();
+        assertTrue(lines.contains("demo"), "the container's hostname: " + result.stdout());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("\\s*1 root\\s+/bin/sh -c hostname.*")),
+                "the shell is PID 1: " + result.stdout());
+        assertTrue(lines.stream().filter(l -> l.matches("\\d+: \\w+:.*")).allMatch(l -> l.startsWith("1: lo:")),
+                "only lo: " + result.stdout());
+        assertTrue(result.stderr().contains("pivot_root(\".\", \".\")"), "narrated: " + result.stderr());
     }
 
     @Test
