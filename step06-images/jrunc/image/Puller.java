@@ -1,0 +1,163 @@
+package jrunc.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code pull}: reference → manifest (choosing a platform if it is an index) → config and layers
+ * into the store, each verified → every layer unpacked once → the name recorded in index.json.
+ */
+public final class Puller {
+    /** No sane layer is bigger; a manifest claiming so is lying or hostile. */
+    public static final long LAYER_LIMIT = 16L << 30;
+    private static final int PARALLEL_DOWNLOADS = 3;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ImageStore store;
+    private final Progress progress;
+
+    public Puller(ImageStore store, Progress progress) {
+        this.store = store;
+        this.progress = progress;
+    }
+
+    public StoredImage pull(RegistryClient client, ImageReference ref, Platform platform) throws IOException {
+        store.init();
+        try (FileLock lock = store.lock()) {
+            String repo = ref.repository();
+            RegistryClient.Fetched top = client.fetchManifest(repo, ref.reference());
+            RegistryClient.Fetched manifest = MediaTypes.INDEXES.contains(top.mediaType())
+                    ? client.fetchManifest(repo, choose(ref, top, platform).digest().toString())
+                    : top;
+            JsonNode json = parseManifest(ref, manifest);
+            fetch(client, repo, Descriptor.fromJson(json.path("config")), RegistryClient.MANIFEST_LIMIT);
+            Descriptor named = new Descriptor(manifest.mediaType(), manifest.digest(),
+                    manifest.bytes().length, null, Map.of());
+            StoredImage image = StoredImage.fromManifest(store, ref.name(), named, json);
+            fetchAndUnpackLayers(client, repo, image);
+            // Named last: until here a crash leaves only unnamed blobs, which rmi collects.
+            store.writeBlob(manifest.bytes(), manifest.digest());
+            store.tag(ref.name(), named);
+            return image;
+        }
+    }
+
+    /** The index entry for our platform, or an error listing those the image has. */
+    static Descriptor choose(ImageReference ref, RegistryClient.Fetched index, Platform wanted) throws IOException {
+        List<Descriptor> all = new ArrayList<>();
+        for (JsonNode m : JSON.readTree(index.bytes()).path("manifests")) all.add(Descriptor.fromJson(m));
+        // tag::choose[]
+        for (Descriptor d : all) {
+            if (d.platform() != null && wanted.accepts(d.platform())) {
+                return d;
+            }
+        }
+        List<String> available = all.stream()
+                .filter(d -> d.platform() != null)
+                .map(d -> d.platform().toString()).distinct().toList();
+        throw new RegistryException("NO_MATCHING_PLATFORM",
+                "image " + ref + " has no " + wanted + " variant;"
+                + " available platforms: " + String.join(", ", available)
+                + " - choose one with --platform");
+        // end::choose[]
+    }
+
+    private static JsonNode parseManifest(ImageReference ref, RegistryClient.Fetched manifest) throws IOException {
+        if (!MediaTypes.MANIFESTS.contains(manifest.mediaType())) {
+            throw new RegistryException("UNSUPPORTED", ref + ": unsupported manifest media type '" + manifest.mediaType()
+                    + "' (supported: OCI image manifest, Docker schema2)");
+        }
+        JsonNode json = JSON.readTree(manifest.bytes());
+        if (json.path("schemaVersion").asInt() != 2) {
+            throw new RegistryException("UNSUPPORTED", ref + ": manifest schemaVersion " + json.path("schemaVersion") + " is not 2");
+        }
+        return json;
+    }
+
+    /**
+     * Each layer is downloaded and then unpacked into its own directory, a few layers at a
+     * time: layers are independent until the overlay stacks them, so unpacking one overlaps
+     * downloading the next.
+     */
+    private void fetchAndUnpackLayers(RegistryClient client, String repo, StoredImage image) throws IOException {
+        List<Digest> diffIds = image.diffIds();
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_DOWNLOADS, r -> {
+            Thread t = new Thread(r, "layer");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            java.util.Set<Digest> seen = new java.util.HashSet<>();
+            for (int i = 0; i < image.layers().size(); i++) {
+                Descriptor layer = image.layers().get(i);
+                Digest diffId = diffIds.get(i);
+                if (!seen.add(layer.digest())) continue; // the same (often empty) layer twice
+
+                running.add(pool.submit(() -> {
+                    fetch(client, repo, layer, LAYER_LIMIT);
+                    unpack(layer, diffId);
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) await(f);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Downloads one blob the store lacks: into tmp/, verified, then to its name. */
+    private void fetch(RegistryClient client, String repo, Descriptor blob, long limit) throws IOException {
+        if (blob.size() > limit) {
+            throw new RegistryException("TOO_LARGE", "blob " + blob.digest() + " claims " + blob.size()
+                    + " bytes, more than the limit of " + limit);
+        }
+        if (store.hasBlob(blob.digest())) {
+            progress.message(Progress.short12(blob.digest()) + ": already in the store");
+            return;
+        }
+        Path temp = store.newTempFile("blob-");
+        try {
+            progress.start(blob.digest(), blob.size(), "downloading");
+            client.fetchBlob(repo, blob, limit, temp, n -> progress.advance(blob.digest(), n));
+            store.commitBlob(temp, blob.digest());
+            progress.finish(blob.digest(), "verified");
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private void unpack(Descriptor layer, Digest diffId) throws IOException {
+        Path dir = store.layerDir(layer.digest());
+        if (Files.isDirectory(dir)) return;
+        progress.start(layer.digest(), layer.size(), "unpacking");
+        new LayerUnpacker(LayerUnpacker.Mode.OVERLAY_LAYER)
+                .unpackNew(store.blob(layer.digest()), layer, diffId, dir, store.root().resolve("tmp"));
+        progress.advance(layer.digest(), layer.size());
+        progress.finish(layer.digest(), "unpacked");
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IOException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package jrunc.image.cli;
+
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import jrunc.image.Credentials;
+import jrunc.image.ImageReference;
+import jrunc.image.Platform;
+import jrunc.image.Progress;
+import jrunc.image.Puller;
+import jrunc.image.RegistryClient;
+import jrunc.image.Retry;
+import jrunc.image.StoredImage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = {"Downloads an image from a registry into the store and unpacks its layers.",
+                "Every byte is checked against its digest while it streams."},
+        footer = {"", "Examples:", "  jrunc pull alpine", "  jrunc pull --platform linux/arm64 127.0.0.1:5000/workshop/busybox:oci"})
+public final class PullCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "which image of a multi-platform index (default: this machine's)")
+    String platform;
+
+    @Option(names = "--insecure", description = "plain HTTP to a non-loopback registry (loopback registries always use HTTP)")
+    boolean insecure;
+
+    @Option(names = "--creds", paramLabel = "USER:PASSWORD",
+            description = "registry credentials (else $JRUNC_REGISTRY_USER/$JRUNC_REGISTRY_PASSWORD, else ~/.docker/config.json)")
+    String creds;
+
+    @Option(names = {"-q", "--quiet"}, description = "print only the manifest digest")
+    boolean quiet;
+
+    @Parameters(paramLabel = "REF", description = "an image reference: NAME[:TAG][@DIGEST], e.g. alpine, localhost:5000/x:1")
+    String ref;
+
+    @Override
+    public Integer call() {
+        try {
+            ImageReference reference = ImageReference.parse(ref);
+            Platform wanted = platform != null ? Platform.parse(platform) : Platform.host();
+            Optional<Credentials> credentials = Credentials.lookup(reference.registry(), creds, System.getenv(),
+                    Credentials.defaultDockerConfig(System.getenv()));
+            RegistryClient client = new RegistryClient(reference, insecure, credentials, Retry.DEFAULT);
+            Progress progress = Progress.forStderr(quiet);
+            StoredImage image = new Puller(store.open(), progress).pull(client, reference, wanted);
+            if (!quiet) System.err.println("pulled " + reference + " (" + wanted + ")");
+            System.out.println(image.manifest().digest());
+            return 0;
+        } catch (Exception e) {
+            return Failure.report("pull", e);
+        }
+    }
+}

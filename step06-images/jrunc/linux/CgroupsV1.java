@@ -1,0 +1,194 @@
+package jrunc.linux;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jrunc.spec.Spec;
+
+/** cgroup v1: one directory per hierarchy (/sys/fs/cgroup/memory/PATH, .../pids/PATH, …). */
+final class CgroupsV1 implements Cgroups {
+    private final String path;
+    private final List<String> created;
+    private final List<String> warnings = new ArrayList<>();
+    /** hierarchy name (mount point's last part, e.g. "memory") → its root directory. */
+    private final Map<String, Path> hierarchies = hierarchies();
+
+    CgroupsV1(String path, List<String> created) {
+        this.path = path;
+        this.created = new ArrayList<>(created);
+    }
+
+    /** The v1 hierarchies mounted on the host, from mountinfo (cgroup2 "unified" is skipped). */
+    static Map<String, Path> hierarchies() {
+        Map<String, Path> found = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] halves = line.split(" - ", 2);
+                String[] fields = halves[0].split(" ");
+                String[] after = halves[1].split(" ");
+                if (after[0].equals("cgroup") && fields[3].equals("/")) {
+                    Path mountPoint = Path.of(fields[4]);
+                    found.putIfAbsent(mountPoint.getFileName().toString(), mountPoint);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return found;
+    }
+
+    @Override
+    public Path directory(String hierarchy) {
+        Path root = hierarchies.get(hierarchy);
+        return root == null ? null : root.resolve(path.substring(1));
+    }
+
+    @Override
+    public void create(Spec.Resources resources) {
+        for (var h : hierarchies.entrySet()) {
+            Path dir = h.getValue().resolve(path.substring(1));
+            Cgroups.makeDirectories(dir, h.getValue(), created);
+            if (h.getKey().equals("cpuset")) inheritCpuset(dir, h.getValue());
+        }
+        if (resources != null) apply(resources);
+    }
+
+    /** A new cpuset starts with no CPUs and no memory nodes: nothing could join it. */
+    private static void inheritCpuset(Path dir, Path root) {
+        List<Path> chain = new ArrayList<>();
+        for (Path d = dir; !d.equals(root); d = d.getParent()) chain.add(0, d);
+        for (Path d : chain) {
+            for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
+                if (Cgroups.read(d.resolve(file)).isEmpty()) {
+                    Cgroups.write(d.resolve(file), Cgroups.read(d.getParent().resolve(file)), null);
+                }
+            }
+        }
+    }
+
+    // tag::v1-limits[]
+    private void apply(Spec.Resources r) {
+        if (r.memory() != null) {
+            Spec.Memory m = r.memory();
+            set("memory", "memory.limit_in_bytes", m.limit(), "memory.limit");
+            set("memory", "memory.memsw.limit_in_bytes", m.swap(), "memory.swap");
+            set("memory", "memory.soft_limit_in_bytes", m.reservation(), "memory.reservation");
+            set("memory", "memory.swappiness", m.swappiness(), "memory.swappiness");
+        }
+        if (r.cpu() != null) {
+            Spec.Cpu c = r.cpu();
+            set("cpu", "cpu.shares", c.shares(), "cpu.shares");
+            set("cpu", "cpu.cfs_period_us", c.period(), "cpu.period");
+            set("cpu", "cpu.cfs_quota_us", c.quota(), "cpu.quota");
+            set("cpuset", "cpuset.cpus", c.cpus(), "cpu.cpus");
+            set("cpuset", "cpuset.mems", c.mems(), "cpu.mems");
+        }
+        if (r.pids() != null && r.pids().limit() != null) {
+            long limit = r.pids().limit();
+            set("pids", "pids.max", limit > 0 ? Long.toString(limit) : "max", "pids.limit");
+        }
+        if (r.devices() != null) applyDevices(r.devices());
+    }
+    // end::v1-limits[]
+
+    private void set(String hierarchy, String file, Object value, String field) {
+        if (value == null || value instanceof String s && s.isEmpty()) return;
+        Path dir = directory(hierarchy);
+        if (dir == null) {
+            throw new CgroupException("linux.resources." + field + ": the " + hierarchy
+                    + " controller is not mounted on this host");
+        }
+        String text = value instanceof Long n && n == -1 ? "-1" : value.toString();
+        Cgroups.write(dir.resolve(file), text, "linux.resources." + field);
+    }
+
+    /**
+     * What every container may use whatever config.json says (runc's list): mknod of any
+     * node, and the default devices, ptys and /dev/net/tun.
+     */
+    static final List<Spec.DeviceRule> ALWAYS_ALLOWED = List.of(
+            new Spec.DeviceRule(true, "c", null, null, "m"),
+            new Spec.DeviceRule(true, "b", null, null, "m"),
+            new Spec.DeviceRule(true, "c", 1L, 3L, "rwm"), new Spec.DeviceRule(true, "c", 1L, 8L, "rwm"),
+            new Spec.DeviceRule(true, "c", 1L, 7L, "rwm"), new Spec.DeviceRule(true, "c", 5L, 0L, "rwm"),
+            new Spec.DeviceRule(true, "c", 1L, 5L, "rwm"), new Spec.DeviceRule(true, "c", 1L, 9L, "rwm"),
+            new Spec.DeviceRule(true, "c", 136L, null, "rwm"), new Spec.DeviceRule(true, "c", 5L, 2L, "rwm"),
+            new Spec.DeviceRule(true, "c", 5L, 1L, "rwm"), new Spec.DeviceRule(true, "c", 10L, 200L, "rwm"));
+
+    /** Device rules in order: config.json's (usually a deny-all first), then the defaults. */
+    private void applyDevices(List<Spec.DeviceRule> fromSpec) {
+        Path dir = directory("devices");
+        if (dir == null) throw new CgroupException("linux.resources.devices: no devices hierarchy");
+        List<Spec.DeviceRule> rules = new ArrayList<>(fromSpec);
+        rules.addAll(ALWAYS_ALLOWED);
+        for (Spec.DeviceRule rule : rules) {
+            String type = rule.type() == null ? "a" : rule.type();
+            String entry = type.equals("a") ? "a" : type + " "
+                    + (rule.major() == null || rule.major() < 0 ? "*" : rule.major()) + ":"
+                    + (rule.minor() == null || rule.minor() < 0 ? "*" : rule.minor()) + " "
+                    + (rule.access() == null ? "rwm" : rule.access());
+            String file = Boolean.TRUE.equals(rule.allow()) ? "devices.allow" : "devices.deny";
+            Cgroups.write(dir.resolve(file), entry, "linux.resources.devices");
+        }
+    }
+
+    @Override
+    public void join(int pid) {
+        for (String hierarchy : hierarchies.keySet()) {
+            Cgroups.write(directory(hierarchy).resolve("cgroup.procs"), Integer.toString(pid), null);
+        }
+    }
+
+    @Override
+    public List<Integer> pids() {
+        Path procs = directory("pids") != null ? directory("pids") : directory("memory");
+        List<Integer> pids = new ArrayList<>();
+        if (procs == null || !Files.exists(procs)) return pids;
+        for (String line : Cgroups.read(procs.resolve("cgroup.procs")).split("\n")) {
+            if (!line.isBlank()) pids.add(Integer.parseInt(line.trim()));
+        }
+        return pids;
+    }
+
+    @Override
+    public void freeze(boolean frozen) {
+        Path dir = directory("freezer");
+        if (dir == null) throw new CgroupException("pause: no freezer hierarchy on this host");
+        Cgroups.write(dir.resolve("freezer.state"), frozen ? "FROZEN" : "THAWED", null);
+        for (int i = 0; i < 500 && isFrozen() != frozen; i++) Cgroups.sleep(2);
+    }
+
+    @Override
+    public boolean isFrozen() {
+        Path dir = directory("freezer");
+        return dir != null && Files.exists(dir)
+                && Cgroups.read(dir.resolve("freezer.state")).equals("FROZEN");
+    }
+
+    @Override
+    public void destroy() {
+        Set<String> defaultParents = new java.util.HashSet<>();
+        if (path.startsWith(DEFAULT_PARENT + "/")) {
+            for (Path root : hierarchies.values()) {
+                defaultParents.add(root.resolve(DEFAULT_PARENT.substring(1)).toString());
+            }
+        }
+        Cgroups.removeDirectories(created, defaultParents);
+    }
+
+    @Override
+    public List<String> created() {
+        return List.copyOf(created);
+    }
+
+    @Override
+    public List<String> warnings() {
+        return warnings;
+    }
+}

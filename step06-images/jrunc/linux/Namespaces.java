@@ -1,0 +1,50 @@
+package jrunc.linux;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The runtime-spec's namespace types and their clone flags. */
+public final class Namespaces {
+    /** In the order the init needs them joined: user would come first, mount last. */
+    public static final Map<String, Integer> FLAGS = new LinkedHashMap<>();
+
+    static {
+        FLAGS.put("user", LibC.CLONE_NEWUSER);
+        FLAGS.put("ipc", LibC.CLONE_NEWIPC);
+        FLAGS.put("uts", LibC.CLONE_NEWUTS);
+        FLAGS.put("network", LibC.CLONE_NEWNET);
+        FLAGS.put("pid", LibC.CLONE_NEWPID);
+        FLAGS.put("cgroup", LibC.CLONE_NEWCGROUP);
+        FLAGS.put("mount", LibC.CLONE_NEWNS);
+        FLAGS.put("time", 0x00000080);
+    }
+
+    /** The name under /proc/PID/ns/ for a spec type. */
+    public static String procName(String type) {
+        return switch (type) {
+            case "network" -> "net";
+            case "mount" -> "mnt";
+            default -> type;
+        };
+    }
+
+    private Namespaces() {}
+
+    /**
+     * Joins the namespace at path for the calling thread. A thread shares its root and cwd
+     * with the other JVM threads (CLONE_FS), and the kernel refuses a mount namespace to such
+     * a thread: unshare CLONE_FS first.
+     */
+    public static void join(String type, String path) {
+        int fd = (int) LibC.check(LibC.C.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0),
+                "open namespace", path);
+        try {
+            if (type.equals("mount")) {
+                LibC.check(LibC.C.unshare(LibC.CLONE_FS), "unshare", "CLONE_FS");
+            }
+            LibC.check(LibC.C.setns(fd, FLAGS.get(type)), "setns " + type, path);
+        } finally {
+            LibC.C.close(fd);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package jrunc.linux;
+
+import java.util.Map;
+
+/** RLIMIT_* names (setrlimit(2)) and setting one on this process. */
+public final class Rlimits {
+    public static final Map<String, Integer> NUMBERS = Map.ofEntries(
+            Map.entry("RLIMIT_CPU", 0), Map.entry("RLIMIT_FSIZE", 1),
+            Map.entry("RLIMIT_DATA", 2), Map.entry("RLIMIT_STACK", 3),
+            Map.entry("RLIMIT_CORE", 4), Map.entry("RLIMIT_RSS", 5),
+            Map.entry("RLIMIT_NPROC", 6), Map.entry("RLIMIT_NOFILE", 7),
+            Map.entry("RLIMIT_MEMLOCK", 8), Map.entry("RLIMIT_AS", 9),
+            Map.entry("RLIMIT_LOCKS", 10), Map.entry("RLIMIT_SIGPENDING", 11),
+            Map.entry("RLIMIT_MSGQUEUE", 12), Map.entry("RLIMIT_NICE", 13),
+            Map.entry("RLIMIT_RTPRIO", 14), Map.entry("RLIMIT_RTTIME", 15));
+
+    private Rlimits() {}
+
+    public static void set(String type, long soft, long hard) {
+        LibC.check(LibC.C.prlimit(0, NUMBERS.get(type), new long[] {soft, hard}, null),
+                "setrlimit", type + " soft=" + Long.toUnsignedString(soft) + " hard="
+                        + Long.toUnsignedString(hard),
+                errno -> errno == LibC.EPERM ? "raising a hard limit needs CAP_SYS_RESOURCE;"
+                        + " see the caller's limit with: ulimit -H -a" : null);
+    }
+}

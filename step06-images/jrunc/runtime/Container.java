@@ -1,0 +1,173 @@
+package jrunc.runtime;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import jrunc.linux.Cgroups;
+import jrunc.linux.LibC;
+import jrunc.spec.Spec;
+import jrunc.spec.SpecLoader;
+
+/**
+ * A container as the state directory ROOT/ID records it. Its status is never stored: it is
+ * read from the kernel each time (is the init alive, is exec.fifo still there, is the
+ * cgroup frozen), so a container whose init died says "stopped".
+ */
+public final class Container {
+    public static final String ID_PATTERN = "[\\w+\\-.]+";
+    final Path dir;
+    final State state;
+
+    Container(Path dir, State state) {
+        this.dir = dir;
+        this.state = state;
+    }
+
+    public static Path directory(Path root, String id) {
+        if (!id.matches(ID_PATTERN) || id.equals(".") || id.equals("..")) {
+            throw new JruncException("invalid container id " + id + ": use letters, digits"
+                    + " and + - . _ only");
+        }
+        return root.resolve(id);
+    }
+
+    public static Container load(Path root, String id) {
+        Path dir = directory(root, id);
+        try {
+            return new Container(dir, SpecLoader.JSON.readValue(dir.resolve("state.json").toFile(),
+                    State.class));
+        } catch (IOException e) {
+            throw new JruncException("container " + id + " does not exist (no " + dir
+                    + "/state.json)");
+        }
+    }
+
+    /** Ids of every container under root, sorted. */
+    public static List<String> ids(Path root) {
+        if (!Files.isDirectory(root)) return List.of();
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("state.json")))
+                    .map(d -> d.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new JruncException("list " + root + ": " + e.getMessage());
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public String id() {
+        return state.id();
+    }
+
+    public Path fifo() {
+        return dir.resolve("exec.fifo");
+    }
+
+    // tag::status[]
+    public String status() {
+        if (!Processes.isAlive(state.pid(), state.startTime())) return "stopped";
+        if (Files.exists(fifo())) return "created";
+        return cgroups().isFrozen() ? "paused" : "running";
+    }
+    // end::status[]
+
+    public Cgroups cgroups() {
+        return Cgroups.of(state.cgroupsPath(), state.id(), state.cgroupsCreated());
+    }
+
+    public Spec spec() {
+        return SpecLoader.load(Path.of(state.bundle(), "config.json"));
+    }
+
+    /** The runtime-spec state JSON ("state ID" and hooks' stdin). */
+    public String stateJson(String status) {
+        return stateJson(state.ociVersion(), state.id(), status.equals("stopped") ? 0 : state.pid(),
+                status, state.bundle(), state.annotations());
+    }
+
+    static String stateJson(String ociVersion, String id, int pid, String status, String bundle,
+            Map<String, String> annotations) {
+        ObjectNode json = SpecLoader.JSON.createObjectNode();
+        json.put("ociVersion", ociVersion).put("id", id).put("status", status).put("pid", pid)
+                .put("bundle", bundle);
+        if (annotations != null && !annotations.isEmpty()) {
+            annotations.forEach(json.putObject("annotations")::put);
+        }
+        return json.toString();
+    }
+
+    /** Writes state.json atomically: a reader never sees half of it. */
+    static void save(Path dir, State state) {
+        try {
+            Path tmp = dir.resolve("state.json.tmp");
+            SpecLoader.JSON.writeValue(tmp.toFile(), state);
+            Files.move(tmp, dir.resolve("state.json"), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new JruncException("write " + dir + "/state.json: " + e.getMessage());
+        }
+    }
+
+    /** SIGKILL to the init and to everything left in the cgroup, then wait until gone. */
+    public void killAll() {
+        Cgroups cgroups = cgroups();
+        if (cgroups.isFrozen()) cgroups.freeze(false);
+        if (Processes.isAlive(state.pid(), state.startTime())) LibC.C.kill(state.pid(), LibC.SIGKILL);
+        for (int pid : cgroups.pids()) LibC.C.kill(pid, LibC.SIGKILL);
+        for (int i = 0; i < 500 && Processes.isAlive(state.pid(), state.startTime()); i++) {
+            sleep(10);
+        }
+        for (int i = 0; i < 500 && !cgroups.pids().isEmpty(); i++) {
+            for (int pid : cgroups.pids()) LibC.C.kill(pid, LibC.SIGKILL);
+            sleep(10);
+        }
+    }
+
+    /** Removes the cgroup, runs poststop hooks, and removes the state directory. */
+    public void destroy(boolean runPoststop) {
+        cgroups().destroy();
+        RuntimeException hookFailure = null;
+        if (runPoststop) {
+            try {
+                Spec spec = spec();
+                Hooks.run(spec.hooks() == null ? null : spec.hooks().poststop(), "poststop",
+                        stateJson("stopped"));
+            } catch (RuntimeException e) {
+                hookFailure = e; // the container is gone either way; report after cleaning up
+            }
+        }
+        removeDirectory(dir);
+        if (hookFailure != null) Log.warn(hookFailure.getMessage());
+    }
+
+    static void removeDirectory(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (NoSuchFileException e) {
+            // already gone
+        } catch (DirectoryNotEmptyException e) {
+            throw new JruncException("remove " + dir + ": not empty: " + e.getMessage());
+        } catch (IOException e) {
+            throw new JruncException("remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

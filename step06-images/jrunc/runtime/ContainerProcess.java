@@ -1,0 +1,118 @@
+package jrunc.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jrunc.linux.Capabilities;
+import jrunc.linux.LibC;
+import jrunc.linux.Rlimits;
+import jrunc.spec.Spec;
+
+/**
+ * The last steps before the user's program replaces the init: credentials, capabilities,
+ * limits, and the three things a JVM would leak into it. Runs after pivot_root, so only
+ * already-bound JNA calls and classes loaded earlier.
+ */
+public final class ContainerProcess {
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private ContainerProcess() {}
+
+    /**
+     * process.env, plus HOME from the container's /etc/passwd when the config does not set
+     * it ("/" for a user without an entry), as runc does. Read before pivot_root: passwd is
+     * the container's file at a host path then.
+     */
+    public static String[] environment(Spec.Process p, Path passwd) {
+        List<String> env = new ArrayList<>(p.env() == null ? List.of() : p.env());
+        if (env.stream().noneMatch(e -> e.startsWith("HOME="))) {
+            int uid = p.user() == null || p.user().uid() == null ? 0 : p.user().uid();
+            String home = "/";
+            try {
+                for (String line : Files.readAllLines(passwd)) {
+                    String[] f = line.split(":");
+                    if (f.length > 5 && f[2].equals(Integer.toString(uid))) {
+                        home = f[5];
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException noPasswd) {
+                // no readable /etc/passwd: HOME=/
+            }
+            env.add("HOME=" + home);
+        }
+        return env.toArray(new String[0]);
+    }
+
+    /** Finds args[0] the way execvp would, with the PATH of process.env. */
+    public static String resolve(Spec.Process p) {
+        String name = p.args().get(0);
+        if (name.contains("/")) {
+            if (LibC.C.access(name, LibC.F_OK) != 0) {
+                throw new JruncException(127, "exec: " + name + ": no such file or directory"
+                        + " in the container (process.args[0])");
+            }
+            return name;
+        }
+        String path = DEFAULT_PATH;
+        if (p.env() != null) {
+            for (String e : p.env()) if (e.startsWith("PATH=")) path = e.substring(5);
+        }
+        for (String dir : path.split(":")) {
+            String candidate = dir + "/" + name;
+            if (LibC.C.access(candidate, LibC.X_OK) == 0) return candidate;
+        }
+        throw new JruncException(127, "exec: \"" + name + "\": executable file not found in"
+                + " $PATH (" + path + ") (process.args[0])");
+    }
+
+    // tag::credentials[]
+    /** Limits, then capabilities and user, in the order the kernel allows them. */
+    public static void applyCredentials(Spec.Process p, int lastCap) {
+        if (p.rlimits() != null) {
+            for (Spec.Rlimit r : p.rlimits()) {
+                Rlimits.set(r.type(), r.soft().longValue(), r.hard().longValue());
+            }
+        }
+        Spec.Capabilities caps = p.capabilities();
+        if (caps != null) Capabilities.limitBounding(caps.bounding(), lastCap);
+        Spec.User user = p.user();
+        int uid = user == null || user.uid() == null ? 0 : user.uid();
+        int gid = user == null || user.gid() == null ? 0 : user.gid();
+        List<Integer> groups = user == null || user.additionalGids() == null
+                ? List.of() : user.additionalGids();
+        int[] gids = groups.stream().mapToInt(Integer::intValue).toArray();
+        LibC.check(LibC.C.setgroups(gids.length, gids), "setgroups", groups.toString());
+        // Keep the permitted set across the switch away from uid 0.
+        LibC.check(LibC.C.prctl(LibC.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl", "PR_SET_KEEPCAPS");
+        LibC.check(LibC.C.setresgid(gid, gid, gid), "setresgid", "" + gid);
+        LibC.check(LibC.C.setresuid(uid, uid, uid), "setresuid", "" + uid);
+        LibC.check(LibC.C.prctl(LibC.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl", "PR_SET_KEEPCAPS");
+        if (caps != null) {
+            Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+            Capabilities.raiseAmbient(caps.ambient(), caps.permitted(), caps.inheritable());
+        }
+        if (Boolean.TRUE.equals(p.noNewPrivileges())) {
+            LibC.check(LibC.C.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl",
+                    "PR_SET_NO_NEW_PRIVS");
+        }
+        LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
+    }
+    // end::credentials[]
+
+    // tag::exec[]
+    /** execve with the JVM's leftovers cleaned; returns only by throwing. */
+    public static void exec(String program, Spec.Process p, String[] env, int keepFds) {
+        LibC.check(LibC.C.sigprocmask(LibC.SIG_SETMASK, LibC.emptySignalSet(), null),
+                "sigprocmask", "SIG_SETMASK");
+        LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,
+                LibC.CLOSE_RANGE_CLOEXEC), "close_range", (3 + keepFds) + "..~0");
+        LibC.C.execve(program, p.args().toArray(new String[0]), env);
+        int errno = com.sun.jna.Native.getLastError();
+        throw new JruncException(errno == LibC.ENOENT ? 127 : 126, "exec " + program + ": "
+                + LibC.C.strerrorname_np(errno) + " (" + LibC.C.strerror(errno) + ")");
+    }
+    // end::exec[]
+}

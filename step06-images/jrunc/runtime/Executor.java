@@ -1,0 +1,79 @@
+package jrunc.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jrunc.linux.Namespaces;
+import jrunc.linux.Spawn;
+import jrunc.spec.Spec;
+import jrunc.spec.SpecException;
+
+/**
+ * "exec": a new process in a running container. A fresh thread joins the container's
+ * namespaces (all but mount: the init JVM must still find java and its jars on the host)
+ * and spawns an init JVM in "exec" mode; the runtime puts it into the container's cgroup;
+ * the init then enters the mount namespace and execs.
+ */
+public final class Executor {
+    private Executor() {}
+
+    public record Options(Path root, String id, Spec.Process process, boolean detach,
+            Path pidFile, String consoleSocket, int preserveFds) {}
+
+    // tag::exec[]
+    public static int exec(Options o) {
+        Container c = Container.load(o.root(), o.id());
+        String status = c.status();
+        if (!status.equals("running")) {
+            throw new JruncException("cannot exec in container " + o.id() + ": it is " + status);
+        }
+        Spec spec = c.spec();
+        jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
+        if (o.process().isTerminal() != (o.consoleSocket() != null)) {
+            throw new SpecException("process.terminal " + o.process().isTerminal()
+                    + (o.consoleSocket() == null ? " needs --console-socket"
+                    : " but --console-socket was given"));
+        }
+        int initPid = c.state().pid();
+        Path configFile = c.dir.resolve("exec-" + System.nanoTime() + ".json");
+        int pid;
+        try {
+            jrunc.spec.SpecLoader.JSON.writeValue(configFile.toFile(), new InitConfig("exec",
+                    o.id(), c.state().bundle(), c.state().rootfs(), o.process(), null,
+                    o.consoleSocket(), o.preserveFds(), c.state().cgroupsPath(),
+                    c.state().cgroupsCreated(), initPid));
+            int[] pair = InitLauncher.socketPair();
+            SyncChannel sync = new SyncChannel(pair[0]);
+            try {
+                pid = InitLauncher.launch(() -> joinNamespaces(spec, initPid), configFile,
+                        o.preserveFds(), pair[1]);
+                jrunc.linux.LibC.C.close(pair[1]);
+                Creator.expect(sync, "started", pid);
+                c.cgroups().join(pid);
+                sync.send("go " + pid);
+                Creator.expect(sync, "ready", pid);
+            } finally {
+                sync.close();
+            }
+        } catch (IOException e) {
+            throw new JruncException("exec in " + o.id() + ": " + e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(configFile);
+            } catch (IOException ignored) {
+                // the state directory goes away with the container anyway
+            }
+        }
+        if (o.pidFile() != null) Creator.writePidFile(o.pidFile(), pid);
+        return o.detach() ? 0 : Spawn.waitFor(pid);
+    }
+    // end::exec[]
+
+    /** The container's namespaces, from its init's /proc/PID/ns, except mount. */
+    static void joinNamespaces(Spec spec, int initPid) {
+        for (Spec.Namespace ns : spec.linux().namespaces()) {
+            if (ns.type().equals("mount")) continue;
+            Namespaces.join(ns.type(), "/proc/" + initPid + "/ns/" + Namespaces.procName(ns.type()));
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package jrunc.runtime;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import jrunc.linux.Capabilities;
+import jrunc.linux.Cgroups;
+import jrunc.linux.Console;
+import jrunc.linux.Devices;
+import jrunc.linux.LibC;
+import jrunc.linux.Mounts;
+import jrunc.linux.Namespaces;
+import jrunc.spec.Spec;
+import jrunc.spec.SpecLoader;
+
+/**
+ * The container's first process: a second JVM that the runtime spawned from a thread that
+ * had unshared the namespaces, so this JVM is PID 1 of the new PID namespace. It builds the
+ * container's file system, waits on exec.fifo until "jrunc start", then becomes the user's
+ * program. In "exec" mode it joins a running container instead.
+ *
+ * <p>Started as {@code java -cp <jrunc's class path> jrunc.runtime.Init CONFIG.json}.
+ */
+public final class Init {
+    /** Classes used after pivot_root: the JDK cannot load them from the host's disk then. */
+    static final List<Class<?>> USED_AFTER_PIVOT = List.of(ContainerProcess.class,
+            JruncException.class, LibC.SyscallException.class, Hooks.class,
+            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, Capabilities.class,
+            SyncChannel.class, Mounts.class, Console.class);
+
+    private Init() {}
+
+    public static void main(String[] args) throws Exception {
+        InitConfig config = SpecLoader.JSON.readValue(Path.of(args[0]).toFile(), InitConfig.class);
+        SyncChannel sync = new SyncChannel(config.syncFd());
+        int hostPid;
+        try {
+            sync.send("started");
+            String go = sync.receive();
+            if (go == null || !go.startsWith("go ")) System.exit(1);
+            hostPid = Integer.parseInt(go.substring(3));
+        } catch (RuntimeException e) {
+            System.exit(1);
+            return;
+        }
+        try {
+            if (config.mode().equals("exec")) {
+                execInto(config, sync);
+            } else {
+                create(config, sync, hostPid);
+            }
+        } catch (JruncException e) {
+            fail(sync, e.getMessage(), e.exitStatus);
+        } catch (RuntimeException e) {
+            fail(sync, e.getMessage() == null ? e.toString() : e.getMessage(), 1);
+        }
+    }
+
+    /** Before "ready" the runtime reports the error; afterwards only stderr is left. */
+    static void fail(SyncChannel sync, String message, int status) {
+        sync.send("error " + status + " " + message);
+        System.err.println("jrunc init: " + message);
+        System.exit(status);
+    }
+
+    // tag::init-create[]
+    static void create(InitConfig config, SyncChannel sync, int hostPid) {
+        Path bundle = Path.of(config.bundle());
+        Spec spec = SpecLoader.load(bundle.resolve("config.json"));
+        Path rootfs = Path.of(config.rootfs());
+        Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
+        LibC.C.umask(0);
+        if (spec.linux().namespaces().stream().anyMatch(ns -> ns.type().equals("cgroup")
+                && (ns.path() == null || ns.path().isEmpty()))) {
+            // Now that the runtime moved us into the container's cgroup, it becomes "/".
+            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+        }
+        prepareRootfs(spec, rootfs, cgroups);
+        int slave = config.consoleSocket() == null ? -1 : openConsole(rootfs, config);
+        String state = stateJson(spec, config, hostPid, "created");
+        Hooks.run(spec.hooks() == null ? null : spec.hooks().createContainer(),
+                "createContainer", stateJson(spec, config, hostPid, "creating"));
+        // O_PATH now: after pivot_root the fifo in the state directory is out of reach.
+        int fifo = (int) LibC.check(LibC.C.open(config.fifo(), LibC.O_PATH | LibC.O_CLOEXEC, 0),
+                "open", config.fifo());
+        if (spec.process().oomScoreAdj() != null) {
+            Mounts.writeFile("/proc/self/oom_score_adj", spec.process().oomScoreAdj().toString());
+        }
+        setHostname(spec);
+        int lastCap = Capabilities.lastCap();
+        // runc reads /etc/passwd inside the finished container: a masked one has no users.
+        boolean passwdMasked = spec.linux().maskedPaths() != null
+                && spec.linux().maskedPaths().contains("/etc/passwd");
+        String[] env = ContainerProcess.environment(spec.process(), passwdMasked
+                ? Path.of("/dev/null") : Mounts.secureJoin(rootfs, "/etc/passwd"));
+        Mounts.pivotRoot(rootfs);
+        finishRootfs(spec);
+        String program = chdirAndResolve(spec.process());
+        sync.send("ready");
+        waitForStart(fifo);
+        Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
+                "startContainer", state);
+        if (slave >= 0) Console.becomeStdio(slave);
+        ContainerProcess.applyCredentials(spec.process(), lastCap);
+        ContainerProcess.exec(program, spec.process(), env, config.preserveFds());
+    }
+    // end::init-create[]
+
+    // tag::prepare-rootfs[]
+    static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
+        // Mount events must not travel back to the host: slave by default.
+        String propagation = spec.linux() == null ? null : spec.linux().rootfsPropagation();
+        long flags = propagation == null || propagation.isEmpty()
+                ? LibC.MS_SLAVE | LibC.MS_REC : propagationFlags(propagation) | LibC.MS_REC;
+        Mounts.mount(null, "/", null, flags, null);
+        // pivot_root needs the new root to be a mount point: bind it onto itself.
+        Mounts.mount(rootfs.toString(), rootfs.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
+        boolean devFromHost = false;
+        if (spec.mounts() != null) {
+            for (Spec.Mount m : spec.mounts()) {
+                Mounts.mountEntry(rootfs, m, cgroups);
+                if (m.destination().equals("/dev") && !"tmpfs".equals(m.type())) devFromHost = true;
+            }
+        }
+        if (!devFromHost) {
+            Devices.create(rootfs, spec.linux() == null ? null : spec.linux().devices());
+            Devices.symlinks(rootfs);
+        }
+    }
+    // end::prepare-rootfs[]
+
+    static long propagationFlags(String name) {
+        return switch (name.replaceFirst("^r", "")) {
+            case "shared" -> LibC.MS_SHARED;
+            case "slave" -> LibC.MS_SLAVE;
+            case "unbindable" -> LibC.MS_UNBINDABLE;
+            default -> LibC.MS_PRIVATE;
+        };
+    }
+
+    /** A pty from the container's devpts; its master goes to --console-socket. */
+    static int openConsole(Path rootfs, InitConfig config) {
+        String devpts = Mounts.secureJoin(rootfs, "/dev/pts").toString();
+        int[] pty = Console.openPty(devpts);
+        Path console = Mounts.secureJoin(rootfs, "/dev/console");
+        try {
+            if (!Files.exists(console)) Files.createFile(console);
+        } catch (java.io.IOException e) {
+            throw new JruncException("create " + console + ": " + e.getMessage());
+        }
+        Mounts.mount(devpts + "/" + pty[2], console.toString(), null, LibC.MS_BIND, null);
+        Console.sendMaster(config.consoleSocket(), pty[0], "/dev/pts/" + pty[2]);
+        LibC.C.close(pty[0]);
+        return pty[1];
+    }
+
+    static void setHostname(Spec spec) {
+        if (spec.hostname() != null && !spec.hostname().isEmpty()) {
+            LibC.check(LibC.C.sethostname(spec.hostname(), spec.hostname().length()),
+                    "sethostname", spec.hostname());
+        }
+        if (spec.domainname() != null && !spec.domainname().isEmpty()) {
+            LibC.check(LibC.C.setdomainname(spec.domainname(), spec.domainname().length()),
+                    "setdomainname", spec.domainname());
+        }
+    }
+
+    /** After pivot_root: sysctls, read-only and masked paths, a read-only "/". */
+    static void finishRootfs(Spec spec) {
+        Spec.Linux linux = spec.linux();
+        if (linux != null) {
+            if (linux.sysctl() != null) {
+                for (Map.Entry<String, String> s : linux.sysctl().entrySet()) {
+                    Mounts.writeFile("/proc/sys/" + s.getKey().replace('.', '/'), s.getValue());
+                }
+            }
+            if (linux.readonlyPaths() != null) linux.readonlyPaths().forEach(Mounts::makeReadonly);
+            if (linux.maskedPaths() != null) linux.maskedPaths().forEach(Mounts::mask);
+        }
+        if (spec.root().isReadonly()) {
+            Mounts.mount(null, "/", null, Mounts.lockedFlags("/") | LibC.MS_BIND
+                    | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
+        }
+        if (linux != null && linux.rootfsPropagation() != null && !linux.rootfsPropagation().isEmpty()) {
+            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation())
+                    | (linux.rootfsPropagation().startsWith("r") ? LibC.MS_REC : 0), null);
+        }
+    }
+
+    static String chdirAndResolve(Spec.Process process) {
+        LibC.check(LibC.C.chdir(process.cwd()), "chdir", process.cwd() + " (process.cwd)");
+        return ContainerProcess.resolve(process);
+    }
+
+    // tag::exec-fifo[]
+    /** Opening exec.fifo for writing blocks until "jrunc start" opens it for reading. */
+    static void waitForStart(int fifo) {
+        String path = "/proc/self/fd/" + fifo;
+        int fd = (int) LibC.check(LibC.C.open(path, LibC.O_WRONLY | LibC.O_CLOEXEC, 0),
+                "open", path + " (exec.fifo)");
+        LibC.C.write(fd, new byte[] {'0'}, 1);
+        LibC.C.close(fd);
+        LibC.C.close(fifo);
+    }
+    // end::exec-fifo[]
+
+    /** exec mode: enter the container's mount namespace (the others were joined by the runtime). */
+    static void execInto(InitConfig config, SyncChannel sync) {
+        int slave = -1;
+        if (config.consoleSocket() != null) {
+            String devpts = "/proc/" + config.containerPid() + "/root/dev/pts";
+            int[] pty = Console.openPty(devpts);
+            Console.sendMaster(config.consoleSocket(), pty[0], "/dev/pts/" + pty[2]);
+            LibC.C.close(pty[0]);
+            slave = pty[1];
+        }
+        if (config.process().oomScoreAdj() != null) {
+            Mounts.writeFile("/proc/self/oom_score_adj", config.process().oomScoreAdj().toString());
+        }
+        int lastCap = Capabilities.lastCap();
+        String[] env = ContainerProcess.environment(config.process(),
+                Path.of("/proc/" + config.containerPid() + "/root/etc/passwd"));
+        Namespaces.join("mount", "/proc/" + config.containerPid() + "/ns/mnt");
+        String program = chdirAndResolve(config.process());
+        sync.send("ready");
+        if (slave >= 0) Console.becomeStdio(slave);
+        ContainerProcess.applyCredentials(config.process(), lastCap);
+        ContainerProcess.exec(program, config.process(), env, config.preserveFds());
+    }
+
+    static String stateJson(Spec spec, InitConfig config, int pid, String status) {
+        return Container.stateJson(spec.ociVersion(), config.id(), pid, status, config.bundle(),
+                spec.annotations());
+    }
+}

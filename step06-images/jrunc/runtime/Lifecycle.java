@@ -1,0 +1,114 @@
+package jrunc.runtime;
+
+import java.nio.file.Path;
+import jrunc.linux.LibC;
+import jrunc.linux.Spawn;
+import jrunc.spec.Spec;
+
+/** start, kill, pause, resume, delete and run: the transitions of runc's state machine. */
+public final class Lifecycle {
+    private Lifecycle() {}
+
+    // tag::start[]
+    /** Opening exec.fifo for reading releases the init, which then execs the process. */
+    public static void start(Path root, String id) {
+        Container c = Container.load(root, id);
+        String status = c.status();
+        if (!status.equals("created")) {
+            throw new JruncException("cannot start container " + id + ": it is " + status
+                    + " (only a created container can be started)");
+        }
+        String fifo = c.fifo().toString();
+        int fd = (int) LibC.check(LibC.C.open(fifo, LibC.O_RDONLY | LibC.O_NONBLOCK
+                | LibC.O_CLOEXEC, 0), "open", fifo);
+        try {
+            byte[] one = new byte[1];
+            // Non-blocking: a dead init never opens its end, and we must not wait forever.
+            while (LibC.C.read(fd, one, 1) != 1) {
+                if (!Processes.isAlive(c.state().pid(), c.state().startTime())) {
+                    throw new JruncException("cannot start container " + id
+                            + ": its init exited before it was started");
+                }
+                Container.sleep(1);
+            }
+        } finally {
+            LibC.C.close(fd);
+        }
+        LibC.C.unlink(fifo);
+        Spec spec = c.spec();
+        if (spec.hooks() != null) {
+            try {
+                Hooks.run(spec.hooks().poststart(), "poststart", c.stateJson("running"));
+            } catch (JruncException e) {
+                Log.warn(e.getMessage()); // runc: a poststart failure is only logged
+            }
+        }
+    }
+    // end::start[]
+
+    public static void kill(Path root, String id, int signal, boolean all) {
+        Container c = Container.load(root, id);
+        String status = c.status();
+        if (status.equals("stopped")) {
+            throw new JruncException("cannot kill container " + id + ": it is not running");
+        }
+        if (all) {
+            for (int pid : c.cgroups().pids()) LibC.C.kill(pid, signal);
+            return;
+        }
+        LibC.check(LibC.C.kill(c.state().pid(), signal), "kill", "init " + c.state().pid()
+                + " of " + id);
+    }
+
+    public static void pause(Path root, String id, boolean frozen) {
+        Container c = Container.load(root, id);
+        String status = c.status();
+        String wanted = frozen ? "running" : "paused";
+        if (!status.equals(wanted)) {
+            throw new JruncException("cannot " + (frozen ? "pause" : "resume") + " container "
+                    + id + ": it is " + status + ", not " + wanted);
+        }
+        c.cgroups().freeze(frozen);
+    }
+
+    // tag::delete[]
+    public static void delete(Path root, String id, boolean force) {
+        Container c = Container.load(root, id);
+        String status = c.status();
+        if ((status.equals("running") || status.equals("paused")) && !force) {
+            throw new JruncException("cannot delete container " + id + " that is not stopped:"
+                    + " it is " + status + " (use delete --force)");
+        }
+        c.killAll();
+        c.destroy(true);
+    }
+    // end::delete[]
+
+    /** "run": create, start, wait; returns the exit status (128+N if killed by signal N). */
+    public static int run(Creator.Options options, boolean detach) {
+        Container c = Creator.create(options);
+        int pid = c.state().pid();
+        Signals.forwardTo(pid);
+        try {
+            start(options.root(), options.id());
+        } catch (RuntimeException e) {
+            c.killAll();
+            reap(pid);
+            c.destroy(true);
+            throw e;
+        }
+        if (detach) return 0;
+        int status = Spawn.waitFor(pid);
+        c.killAll();
+        c.destroy(true);
+        return status;
+    }
+
+    static void reap(int pid) {
+        try {
+            Spawn.waitFor(pid);
+        } catch (LibC.SyscallException alreadyReaped) {
+            // ECHILD
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package jrunc.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * config.json of an OCI bundle (runtime-spec 1.x), as Java records. Fields jrunc implements
+ * are typed; fields it knows but does not implement are kept as {@link JsonNode} so that
+ * {@link SpecValidator} can name them instead of ignoring them. Unknown fields are ignored,
+ * as runc does.
+ */
+public record Spec(String ociVersion, Process process, Root root, String hostname,
+        String domainname, List<Mount> mounts, Hooks hooks, Map<String, String> annotations,
+        Linux linux, JsonNode solaris, JsonNode windows, JsonNode vm) {
+
+    public record Process(Boolean terminal, JsonNode consoleSize, User user, List<String> args,
+            String commandLine, List<String> env, String cwd, Capabilities capabilities,
+            List<Rlimit> rlimits, Boolean noNewPrivileges, String apparmorProfile,
+            Integer oomScoreAdj, String selinuxLabel, JsonNode scheduler, JsonNode ioPriority,
+            JsonNode execCPUAffinity) {
+        public boolean isTerminal() {
+            return Boolean.TRUE.equals(terminal);
+        }
+    }
+
+    public record User(Integer uid, Integer gid, Integer umask, List<Integer> additionalGids,
+            String username) {}
+
+    public record Capabilities(List<String> bounding, List<String> effective,
+            List<String> inheritable, List<String> permitted, List<String> ambient) {}
+
+    /** soft/hard are uint64: 2^64-1 (RLIM_INFINITY) does not fit a long. */
+    public record Rlimit(String type, BigInteger hard, BigInteger soft) {}
+
+    public record Root(String path, Boolean readonly) {
+        public boolean isReadonly() {
+            return Boolean.TRUE.equals(readonly);
+        }
+    }
+
+    public record Mount(String destination, String type, String source, List<String> options,
+            JsonNode uidMappings, JsonNode gidMappings) {}
+
+    public record Hooks(List<Hook> prestart, List<Hook> createRuntime,
+            List<Hook> createContainer, List<Hook> startContainer, List<Hook> poststart,
+            List<Hook> poststop) {}
+
+    public record Hook(String path, List<String> args, List<String> env, Integer timeout) {}
+
+    public record Linux(List<Namespace> namespaces, JsonNode uidMappings, JsonNode gidMappings,
+            List<Device> devices, Resources resources, String cgroupsPath,
+            Map<String, String> sysctl, List<String> maskedPaths, List<String> readonlyPaths,
+            String rootfsPropagation, JsonNode seccomp, String mountLabel, JsonNode intelRdt,
+            JsonNode personality, JsonNode timeOffsets) {}
+
+    public record Namespace(String type, String path) {}
+
+    public record Device(String type, String path, Long major, Long minor, Integer fileMode,
+            Integer uid, Integer gid) {}
+
+    public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids,
+            JsonNode blockIO, JsonNode hugepageLimits, JsonNode network, JsonNode rdma,
+            JsonNode unified) {}
+
+    public record DeviceRule(Boolean allow, String type, Long major, Long minor,
+            String access) {}
+
+    public record Memory(Long limit, Long reservation, Long swap, Long kernel, Long kernelTCP,
+            Long swappiness, Boolean disableOOMKiller, Boolean useHierarchy,
+            Boolean checkBeforeUpdate) {}
+
+    public record Cpu(Long shares, Long quota, Long period, Long realtimeRuntime,
+            Long realtimePeriod, String cpus, String mems, Long idle) {}
+
+    public record Pids(Long limit) {}
+}

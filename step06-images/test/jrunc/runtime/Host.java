@@ -1,0 +1,100 @@
+package jrunc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * What the tests must leave as they found it: the host's mounts below the test's directory,
+ * jrunc's cgroups (jrunc*, libpod_parent) below each hierarchy root, jrunc's default state
+ * directory, and init JVMs of the test. Only ours: other work on the machine may mount or
+ * make cgroups meanwhile.
+ */
+record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
+        TreeSet<String> inits) {
+
+    static Host snapshot(Path testDir) {
+        String mine = testDir.toString();
+        List<String> mounts = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                if (f[4].startsWith(mine)) mounts.add(f[4] + " " + line.split(" - ")[1].split(" ")[0]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        mounts.sort(null);
+        TreeSet<String> cgroups = new TreeSet<>();
+        for (Path hierarchy : list(Path.of("/sys/fs/cgroup"))) {
+            collectCgroups(hierarchy, hierarchy, 0, cgroups);
+        }
+        TreeSet<String> state = new TreeSet<>();
+        for (Path p : list(Path.of("/run/jrunc"))) state.add(p.toString());
+        TreeSet<String> inits = new TreeSet<>();
+        for (Path proc : list(Path.of("/proc"))) {
+            if (!proc.getFileName().toString().matches("\\d+")) continue;
+            try {
+                String cmdline = Files.readString(proc.resolve("cmdline"));
+                if (cmdline.contains("jrunc.runtime.Init") && cmdline.contains(mine)) inits.add(proc + " " + cmdline.replace('\0', ' '));
+            } catch (IOException gone) {
+                // exited while we looked
+            }
+        }
+        return new Host(mounts, cgroups, state, inits);
+    }
+
+    /** Cgroups up to three levels deep, except the supervisor's own (not ours to look at). */
+    private static void collectCgroups(Path root, Path dir, int depth, TreeSet<String> into) {
+        if (depth > 3) return;
+        for (Path child : list(dir)) {
+            if (!Files.isDirectory(child) || Files.isSymbolicLink(child)) continue;
+            String name = child.getFileName().toString();
+            if (depth == 0 && !name.startsWith("jrunc") && !name.equals("libpod_parent")) continue;
+            // libpod_parent and its conmon cgroup are podman's, shared by every podman on the
+            // machine (runc leaves them too); a container's libpod-ID cgroup is the runtime's.
+            boolean podmans = name.equals("libpod_parent") || name.equals("conmon");
+            if (!podmans) into.add(child.toString());
+            collectCgroups(root, child, depth + 1, into);
+        }
+    }
+
+    private static List<Path> list(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Fails with what appeared since before and is still there (waits for exiting processes). */
+    void assertNothingLeftSince(Host before, Path testDir) {
+        Host now = this;
+        for (int i = 0; i < 50 && !now.addedSince(before).isEmpty(); i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            now = snapshot(testDir);
+        }
+        assertEquals(List.of(), now.addedSince(before), "left behind on the host");
+    }
+
+    List<String> addedSince(Host before) {
+        List<String> added = new ArrayList<>();
+        for (String m : mounts) if (!before.mounts.contains(m)) added.add("mount " + m);
+        for (String c : cgroups) if (!before.cgroups.contains(c)) added.add("cgroup " + c);
+        for (String s : state) if (!before.state.contains(s)) added.add("state " + s);
+        for (String p : inits) if (!before.inits.contains(p)) added.add("process " + p);
+        return added;
+    }
+}

@@ -1,0 +1,156 @@
+package jrunc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import workshop.testkit.Command;
+import workshop.testkit.Privileged;
+import workshop.testkit.Rootfs;
+import workshop.testkit.Workshop;
+
+/**
+ * podman drives jrunc (through conmon) as it would drive runc: bin/jrunc is the runtime, the
+ * image is an OCI archive made from the workshop's busybox rootfs, and podman's storage is
+ * private to the test (vfs driver: no overlay mounts to leak).
+ */
+class PodmanTest {
+    static final String IMAGE = "localhost/jrunc-busybox:latest";
+    @TempDir
+    static Path tmp;
+    static Host before;
+    static List<String> podman;
+
+    @BeforeAll
+    static void loadImage() throws Exception {
+        Privileged.requireRoot();
+        before = Host.snapshot(tmp);
+        Path layout = tmp.resolve("oci");
+        Command.of("umoci", "init", "--layout", layout.toString()).run().assertExit(0);
+        Command.of("umoci", "new", "--image", layout + ":busybox").run().assertExit(0);
+        Command.of("umoci", "insert", "--image", layout + ":busybox",
+                Rootfs.workshopDefault().toString(), "/").run().assertExit(0);
+        Command.of("umoci", "config", "--image", layout + ":busybox", "--config.cmd", "sh")
+                .run().assertExit(0);
+        Path archive = tmp.resolve("busybox.tar");
+        Command.of("tar", "-C", layout.toString(), "-cf", archive.toString(), ".").run().assertExit(0);
+        podman = List.of("podman", "--root", tmp.resolve("storage").toString(),
+                "--runroot", tmp.resolve("run").toString(), "--storage-driver", "vfs",
+                "--cgroup-manager=cgroupfs", "--events-backend=file",
+                "--runtime", Workshop.root().resolve("bin/jrunc").toString());
+        packageJarFromTheClassesUnderTest();
+        Command.of(Workshop.root().resolve("bin/jrunc").toString(), "--version")
+                .timeout(Duration.ofMinutes(5)).run().assertExit(0);
+        podman("load", "-i", archive.toString()).assertExit(0);
+        podman("tag", "localhost/busybox:latest", IMAGE).assertExit(0);
+    }
+
+    @AfterAll
+    static void removeEverything() {
+        if (podman == null) return;
+        podman("rm", "--all", "--force");
+        podman("rmi", "--all", "--force");
+        Command.of("rm", "-rf", tmp.resolve("storage").toString(), tmp.resolve("run").toString()).run();
+        // conmon leaves its (empty) cgroup and podman's parent behind, as with runc.
+        for (String h : List.of("blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids")) {
+            Path parent = Path.of("/sys/fs/cgroup", h, "libpod_parent");
+            if (!before.cgroups().contains(parent.toString())) {
+                Command.of("rmdir", parent.resolve("conmon").toString()).run();
+                Command.of("rmdir", parent.toString()).run();
+            }
+        }
+        Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
+    }
+
+    /**
+     * bin/jrunc runs target/jrunc.jar and would rebuild it with Maven if it were older than
+     * the sources; a nested Maven would recompile the classes this test run is using. So the
+     * jar is made here from exactly the classes under test, with the libraries beside it.
+     */
+    static void packageJarFromTheClassesUnderTest() throws Exception {
+        Path target = Workshop.root().resolve("step06-images/target");
+        Path lib = Files.createDirectories(target.resolve("lib"));
+        List<String> classPath = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (!entry.endsWith(".jar") || entry.contains("junit") || entry.contains("surefire")
+                    || entry.contains("opentest4j") || entry.contains("apiguardian")
+                    || entry.contains("testkit")) {
+                continue;
+            }
+            Files.copy(jar, lib.resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            classPath.add("lib/" + jar.getFileName());
+        }
+        Path manifest = tmp.resolve("MANIFEST.MF");
+        // One entry per manifest line: a continuation line starts with a space.
+        Files.writeString(manifest, "Manifest-Version: 1.0\nMain-Class: jrunc.cli.Jrunc\n"
+                + "Class-Path: " + String.join("\n  ", classPath) + "\n");
+        Path jar = tmp.resolve("jrunc.jar");
+        int rc = java.util.spi.ToolProvider.findFirst("jar").orElseThrow().run(System.out, System.err,
+                "--create", "--file", jar.toString(), "--manifest", manifest.toString(),
+                "-C", target.resolve("classes").toString(), ".");
+        assertEquals(0, rc, "jar --create");
+        Files.move(jar, target.resolve("jrunc.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static Command.Result podman(String... args) {
+        List<String> argv = new ArrayList<>(podman);
+        argv.addAll(List.of(args));
+        return JruncTool.exec(argv, Duration.ofMinutes(2));
+    }
+
+    static List<String> run(String... args) {
+        List<String> argv = new ArrayList<>(List.of("run", "--network", "none",
+                "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    @Test
+    void oneShotCommandWithLimits() {
+        Command.Result r = podman(run("--rm", "--memory", "64m", "--pids-limit", "50", IMAGE, "sh", "-c",
+                "echo hello; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max;"
+                        + " exit 3").toArray(new String[0]));
+        r.assertExit(3);
+        assertEquals("hello\n67108864\n50\n", r.stdout());
+    }
+
+    @Test
+    void execStopAndKill() {
+        podman(run("-d", "--name", "svc", IMAGE, "sleep", "1000").toArray(new String[0])).assertExit(0);
+        Command.Result exec = podman("exec", "svc", "sh", "-c", "echo in; cat /proc/1/cmdline | tr '\\0' ' '");
+        exec.assertExit(0);
+        assertEquals("in\nsleep 1000 ", exec.stdout());
+        // sleep as PID 1 ignores SIGTERM: podman stop escalates to SIGKILL after the timeout.
+        podman("stop", "-t", "1", "svc").assertExit(0);
+        assertEquals("exited\n", podman("inspect", "--format", "{{.State.Status}}", "svc").stdout());
+        podman("rm", "svc").assertExit(0);
+
+        podman(run("-d", "--name", "victim", IMAGE, "sleep", "1000").toArray(new String[0])).assertExit(0);
+        podman("kill", "victim").assertExit(0);
+        podman("wait", "victim").assertExit(0);
+        assertEquals("exited\n", podman("inspect", "--format", "{{.State.Status}}", "victim").stdout());
+        podman("rm", "victim").assertExit(0);
+    }
+
+    @Test
+    void interactiveShellInAPty() throws Exception {
+        // script(1) gives podman the terminal that -it needs.
+        String command = String.join(" ", podman) + " " + String.join(" ",
+                run("-it", "--rm", IMAGE, "sh"));
+        Path input = tmp.resolve("typed");
+        Files.writeString(input, "tty; echo pty-$((6 * 7))\nexit 4\n");
+        Command.Result r = Command.of("sh", "-c", "script -qec '" + command + "' /dev/null < " + input)
+                .timeout(Duration.ofMinutes(2)).run();
+        assertTrue(r.stdout().contains("/dev/pts/0"), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("pty-42"), r.stdout() + r.stderr());
+    }
+}
