@@ -3,6 +3,7 @@
 # bundle, in one hyperfine run; then podman with --runtime jrunc against runc. Prints ratios.
 # Needs root. A benchmark, not a test: numbers depend on the machine and its load.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,4p' "$0"; echo "Usage: sudo [RUNS=10] benchmarks/jrunc-vs-runc.sh"; exit 0 ;; esac
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${RUNS:-10}

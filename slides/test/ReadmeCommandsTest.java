@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import workshop.testkit.Command;
 import workshop.testkit.Privileged;
 import workshop.testkit.Workshop;
@@ -21,9 +22,11 @@ class ReadmeCommandsTest {
     }
 
     @Test
-    void theDemoRunsAContainerOnTheEmbeddedRootfs() {
+    void theDemoRunsAContainerOnTheEmbeddedRootfs(@TempDir Path store) {
         Privileged.requireRoot();
+        // The demo imports the rootfs as an image: into a store of the test's, not /var/lib/jrunc.
         var result = Command.of(Workshop.root().resolve("bin/demo").toString())
+                .env("JRUNC_STORE", store.toString())
                 .timeout(Duration.ofMinutes(5)).run().assertExit(0);
         var lines = result.stdout().lines().toList();
         assertTrue(lines.contains("demo"), "the container's hostname: " + result.stdout());
@@ -32,6 +35,8 @@ class ReadmeCommandsTest {
         assertTrue(lines.stream().filter(l -> l.matches("\\d+: \\w+:.*")).allMatch(l -> l.startsWith("1: lo:")),
                 "only lo: " + result.stdout());
         assertTrue(result.stderr().contains("pivot_root(\".\", \".\")"), "narrated: " + result.stderr());
+        assertTrue(lines.contains("jrunc-demo: PID 1, / is overlay"),
+                "jrunc ran the image on an overlay: " + result.stdout());
     }
 
     @Test

@@ -2,6 +2,7 @@ package jrunc.cli;
 
 import java.nio.file.Path;
 import jrunc.image.cli.ImagesCommand;
+import jrunc.image.cli.ImportCommand;
 import jrunc.image.cli.InspectCommand;
 import jrunc.image.cli.PullCommand;
 import jrunc.image.cli.RmiCommand;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 /**
  * jrunc's command line, shaped like runc's so that podman (through conmon) can drive it:
  * global options first, then one command. One class per command in this package; the image
- * commands (pull, images, rmi, inspect) come from jrunc.image.cli.
+ * commands (pull, import, images, rmi, inspect) come from jrunc.image.cli; run has an image
+ * form besides runc's (see RunCommand).
  */
 @Command(name = "jrunc", mixinStandardHelpOptions = true,
         versionProvider = Jrunc.Version.class,
@@ -25,7 +27,7 @@ import picocli.CommandLine.Option;
         subcommands = {SpecCommand.class, CreateCommand.class, StartCommand.class,
                 StateCommand.class, KillCommand.class, DeleteCommand.class, RunCommand.class,
                 ListCommand.class, PsCommand.class, ExecCommand.class, PauseCommand.class,
-                ResumeCommand.class, PullCommand.class, ImagesCommand.class, RmiCommand.class,
+                ResumeCommand.class, PullCommand.class, ImportCommand.class, ImagesCommand.class, RmiCommand.class,
                 InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Jrunc {
     @Option(names = "--root", paramLabel = "DIR", defaultValue = "/run/jrunc",

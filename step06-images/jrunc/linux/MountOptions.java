@@ -9,8 +9,8 @@ import java.util.Map;
  * mount(2), words that change propagation afterwards, and the rest, which is the
  * filesystem's own data string ("mode=755,size=65536k").
  */
-public record MountOptions(long flags, long clearFlags, List<Long> propagation, String data) {
-    /** word → {flag to set, flag to clear}. */
+public record MountOptions(long flags, List<Long> propagation, String data) {
+    /** word → {flag to set, flag to clear}: a later word wins ("ro,rw" is read-write). */
     static final Map<String, long[]> FLAGS = Map.ofEntries(
             Map.entry("defaults", new long[] {0, 0}),
             Map.entry("ro", new long[] {LibC.MS_RDONLY, 0}),
@@ -55,7 +55,7 @@ public record MountOptions(long flags, long clearFlags, List<Long> propagation, 
             "rnosymfollow", "rsymfollow", "rnodiratime", "rdiratime");
 
     public static MountOptions parse(List<String> options) {
-        long flags = 0, clear = 0;
+        long flags = 0;
         List<Long> propagation = new ArrayList<>();
         List<String> data = new ArrayList<>();
         if (options != null) {
@@ -63,7 +63,6 @@ public record MountOptions(long flags, long clearFlags, List<Long> propagation, 
                 long[] flag = FLAGS.get(option);
                 if (flag != null) {
                     flags = (flags & ~flag[1]) | flag[0];
-                    clear = (clear & ~flag[0]) | flag[1];
                 } else if (PROPAGATION.containsKey(option)) {
                     propagation.add(PROPAGATION.get(option));
                 } else if (UNSUPPORTED.contains(option)) {
@@ -74,7 +73,7 @@ public record MountOptions(long flags, long clearFlags, List<Long> propagation, 
                 }
             }
         }
-        return new MountOptions(flags, clear, propagation, String.join(",", data));
+        return new MountOptions(flags, propagation, String.join(",", data));
     }
 
     public boolean isBind() {

@@ -86,10 +86,19 @@ public final class Lifecycle {
 
     /** "run": create, start, wait; returns the exit status (128+N if killed by signal N). */
     public static int run(Creator.Options options, boolean detach) {
+        return run(options, detach, () -> {});
+    }
+
+    /**
+     * "run", calling {@code created} between create and start: the init then waits on
+     * exec.fifo inside its own root (image run unmounts the host's copy of the overlay there).
+     */
+    public static int run(Creator.Options options, boolean detach, Runnable created) {
         Container c = Creator.create(options);
         int pid = c.state().pid();
         Signals.forwardTo(pid);
         try {
+            created.run();
             start(options.root(), options.id());
         } catch (RuntimeException e) {
             c.killAll();

@@ -48,6 +48,7 @@ class ReadmeTryItTest {
         assertTrue(r.stdout().matches("(?sm).*^sha256:[0-9a-f]{64}$.*"), r.stdout());
         assertTrue(r.stdout().contains("REFERENCE") && r.stdout().contains(ref), r.stdout());
         assertTrue(r.stdout().contains("\"Cmd\" : [ \"/bin/sh\" ]"), r.stdout());
+        assertTrue(r.stdout().contains("hello from jrunc\n"), r.stdout());
         assertTrue(r.stdout().contains("untagged " + ref), r.stdout());
     }
 
