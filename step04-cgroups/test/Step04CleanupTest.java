@@ -25,8 +25,8 @@ import workshop.testkit.Rootfs;
  * itself terminated. The paths come from --verbose ("runtime => mkdir ...").
  */
 class Step04CleanupTest {
-    /** 20 here; the v2 VM, where each run costs about 20 s, passes fewer. */
-    static final int RUNS = Integer.getInteger("step04.runs", 20);
+    /** Here and in the v2 VM alike. */
+    static final int RUNS = 20;
 
     static final Pattern MKDIR = Pattern.compile("runtime => mkdir (/\\S+)");
 
