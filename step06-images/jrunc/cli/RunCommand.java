@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import jrunc.image.ImageConfigToSpec;
 import jrunc.image.Platform;
 import jrunc.image.cli.StoreOption;
-import jrunc.runtime.Creator;
 import jrunc.runtime.JruncException;
 import jrunc.runtime.Lifecycle;
 import picocli.CommandLine.Command;
@@ -32,26 +31,11 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     Jrunc jrunc;
 
-    @Option(names = {"--bundle", "-b"}, paramLabel = "DIR",
-            description = "the bundle directory (default: .)")
-    Path bundle;
+    @Mixin
+    BundleOptions bundleOptions;
 
     @Option(names = {"--detach", "-d"}, description = "return once the container runs")
     boolean detach;
-
-    @Option(names = "--pid-file", paramLabel = "FILE", description = "write the init's PID here")
-    Path pidFile;
-
-    @Option(names = "--console-socket", paramLabel = "SOCK",
-            description = "AF_UNIX socket that receives the pty master (process.terminal)")
-    String consoleSocket;
-
-    @Option(names = "--preserve-fds", paramLabel = "N", defaultValue = "0",
-            description = "pass fds 3..3+N-1 on to the container's process")
-    int preserveFds;
-
-    @Option(names = "--no-new-keyring", description = "accepted for runc compatibility")
-    boolean noNewKeyring;
 
     // The image form's options.
     @Mixin
@@ -102,10 +86,10 @@ final class RunCommand implements Callable<Integer> {
         if (arguments.isEmpty()) throw new JruncException("run: missing ID or IMAGE (see jrunc run --help)");
         if (!imageForm()) {
             if (arguments.size() > 1) throw new JruncException("run: one ID, got " + arguments);
-            return Lifecycle.run(new Creator.Options(jrunc.root(), arguments.get(0),
-                    bundle != null ? bundle : Path.of("."), pidFile, consoleSocket, preserveFds), detach);
+            return Lifecycle.run(bundleOptions.toOptions(jrunc.root(), arguments.get(0)), detach);
         }
-        if (bundle != null || detach || pidFile != null || consoleSocket != null) {
+        if (bundleOptions.bundle != null || detach || bundleOptions.pidFile != null
+                || bundleOptions.consoleSocket != null) {
             throw new JruncException("run IMAGE: --bundle, --detach, --pid-file and --console-socket"
                     + " belong to the bundle form (run [--bundle DIR] ID)");
         }
@@ -123,6 +107,6 @@ final class RunCommand implements Callable<Integer> {
         return remove || name != null || !env.isEmpty() || workdir != null || user != null
                 || hostname != null || memory != null || cpus != null || pids != null
                 || platform != null || insecure || creds != null || arguments.size() > 1
-                || bundle == null && !Files.isRegularFile(Path.of("config.json"));
+                || bundleOptions.bundle == null && !Files.isRegularFile(Path.of("config.json"));
     }
 }
