@@ -11,18 +11,22 @@ import jrunc.spec.Spec;
 public final class Devices {
     private Devices() {}
 
-    /** The nodes a container always has, as the runtime-spec lists them. */
+    /** The nodes a container always has, as the runtime-spec lists them (in runc's order). */
     static final List<Spec.Device> DEFAULTS = List.of(
             new Spec.Device("c", "/dev/null", 1L, 3L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/zero", 1L, 5L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/full", 1L, 7L, 0666, 0, 0),
             new Spec.Device("c", "/dev/random", 1L, 8L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/urandom", 1L, 9L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/tty", 5L, 0L, 0666, 0, 0));
+            new Spec.Device("c", "/dev/full", 1L, 7L, 0666, 0, 0),
+            new Spec.Device("c", "/dev/tty", 5L, 0L, 0666, 0, 0),
+            new Spec.Device("c", "/dev/zero", 1L, 5L, 0666, 0, 0),
+            new Spec.Device("c", "/dev/urandom", 1L, 9L, 0666, 0, 0));
 
     // tag::mknod[]
-    /** mknod each device below rootfs (umask is 0 in the init, so mode is exact). */
-    public static void create(Path rootfs, List<Spec.Device> fromSpec) {
+    /**
+     * mknod each device below rootfs (umask is 0 in the init, so mode is exact), or, in a user
+     * namespace where the kernel refuses mknod, bind-mount the host's node of the same path
+     * onto an empty file (its owner and mode are then the host's).
+     */
+    public static void create(Path rootfs, List<Spec.Device> fromSpec, boolean bindFromHost) {
         List<Spec.Device> all = new ArrayList<>(DEFAULTS);
         if (fromSpec != null) {
             all.removeIf(d -> fromSpec.stream().anyMatch(s -> s.path().equals(d.path())));
@@ -33,6 +37,13 @@ public final class Devices {
             Mounts.makeMountPoint(node.getParent(), false);
             if (Files.exists(node, LinkOption.NOFOLLOW_LINKS)) {
                 LibC.C.unlink(node.toString());
+            }
+            if (bindFromHost) {
+                int fd = (int) LibC.check(LibC.C.open(node.toString(), LibC.O_CREAT | LibC.O_WRONLY
+                        | LibC.O_CLOEXEC, 0), "create", node.toString());
+                LibC.C.close(fd);
+                Mounts.mount(d.path(), node.toString(), null, LibC.MS_BIND, null);
+                continue;
             }
             int type = switch (d.type()) {
                 case "b" -> LibC.S_IFBLK;

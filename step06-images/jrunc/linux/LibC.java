@@ -153,7 +153,7 @@ public interface LibC extends Library {
             MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24,
             MS_LAZYTIME = 1 << 25;
     int MNT_DETACH = 2;
-    int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0400, O_NONBLOCK = 04000,
+    int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_NOCTTY = 0400, O_NONBLOCK = 04000,
             O_CLOEXEC = 02000000, O_PATH = 010000000;
     int S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFIFO = 0010000;
     int SIG_SETMASK = 2, SIGKILL = 9, SIGTERM = 15;

@@ -5,8 +5,9 @@ import java.util.Map;
 
 /** The runtime-spec's namespace types and their clone flags. */
 public final class Namespaces {
-    /** In the order the init needs them joined: user would come first, mount last. */
+    /** In the order they are joined: user first, mount last. */
     public static final Map<String, Integer> FLAGS = new LinkedHashMap<>();
+    static final int CLONE_NEWTIME = 0x00000080;
 
     static {
         FLAGS.put("user", LibC.CLONE_NEWUSER);
@@ -15,8 +16,8 @@ public final class Namespaces {
         FLAGS.put("network", LibC.CLONE_NEWNET);
         FLAGS.put("pid", LibC.CLONE_NEWPID);
         FLAGS.put("cgroup", LibC.CLONE_NEWCGROUP);
+        FLAGS.put("time", CLONE_NEWTIME);
         FLAGS.put("mount", LibC.CLONE_NEWNS);
-        FLAGS.put("time", 0x00000080);
     }
 
     /** The name under /proc/PID/ns/ for a spec type. */
@@ -28,7 +29,41 @@ public final class Namespaces {
         };
     }
 
+    /** The option util-linux's nsenter and unshare take for a spec type. */
+    public static String optionName(String type) {
+        return type.equals("network") ? "net" : type;
+    }
+
+    /** The spec's entry for a namespace type, or null. */
+    public static jrunc.spec.Spec.Namespace find(jrunc.spec.Spec spec, String type) {
+        if (spec.linux() == null || spec.linux().namespaces() == null) return null;
+        return spec.linux().namespaces().stream().filter(ns -> type.equals(ns.type()))
+                .findFirst().orElse(null);
+    }
+
+    /** Whether the namespace is joined (path given) rather than new. */
+    public static boolean hasPath(jrunc.spec.Spec.Namespace ns) {
+        return ns != null && ns.path() != null && !ns.path().isEmpty();
+    }
+
     private Namespaces() {}
+
+    // tag::time-namespace[]
+    /**
+     * A new time namespace for the children of the calling thread, with the spec's clock
+     * offsets (linux.timeOffsets). The init's own exec enters it. The offsets can only be
+     * written before any process is inside, so this comes before anything is spawned.
+     */
+    public static void unshareTime(com.fasterxml.jackson.databind.JsonNode offsets) {
+        LibC.check(LibC.C.unshare(CLONE_NEWTIME), "unshare", "CLONE_NEWTIME");
+        if (offsets == null || offsets.isNull() || offsets.isEmpty()) return;
+        StringBuilder text = new StringBuilder();
+        offsets.fields().forEachRemaining(e -> text.append(e.getKey()).append(' ')
+                .append(e.getValue().path("secs").asLong()).append(' ')
+                .append(e.getValue().path("nanosecs").asLong()).append('\n'));
+        Mounts.writeFile("/proc/thread-self/timens_offsets", text.toString());
+    }
+    // end::time-namespace[]
 
     /**
      * Joins the namespace at path for the calling thread. A thread shares its root and cwd

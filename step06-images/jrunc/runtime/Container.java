@@ -25,6 +25,8 @@ public final class Container {
     public static final String ID_PATTERN = "[\\w+\\-.]+";
     final Path dir;
     final State state;
+    /** The process "create" spawned (the init, or nsenter/unshare before it), or -1. */
+    int child = -1;
 
     Container(Path dir, State state) {
         this.dir = dir;

@@ -5,11 +5,15 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import jrunc.linux.Cgroups;
 import jrunc.linux.LibC;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Spawn;
+import jrunc.linux.Tools;
+import jrunc.linux.UserNamespace;
 import jrunc.spec.Spec;
 import jrunc.spec.SpecException;
 import jrunc.spec.SpecLoader;
@@ -39,6 +43,8 @@ public final class Creator {
         checkConsole(spec, o.consoleSocket());
         makeStateDirectory(o.root(), dir, o.id());
         Cgroups cgroups = null;
+        UserNamespace userNamespace = null;
+        int child = -1;
         int pid = -1;
         try {
             Path fifo = dir.resolve("exec.fifo");
@@ -48,18 +54,24 @@ public final class Creator {
             cgroups.create(linux == null ? null : linux.resources());
             Log.debug("cgroup " + cgroups.directory("memory") + " ready (made " + cgroups.created() + ")");
             cgroups.warnings().forEach(Log::warn);
+            boolean inUserNamespace = Namespaces.find(spec, "user") != null;
+            if (inUserNamespace) {
+                userNamespace = newUserNamespace(spec, rootfs, fifo);
+            }
             InitConfig config = new InitConfig("create", o.id(), bundle.toString(),
-                    rootfs.toString(), null, fifo.toString(), o.consoleSocket(), o.preserveFds(),
+                    rootfs.toString(), null, inUserNamespace
+                    ? InitLauncher.fifoInUserNamespace(o.preserveFds()) : fifo.toString(),
+                    o.consoleSocket(), o.preserveFds(),
                     linux == null ? null : linux.cgroupsPath(), cgroups.created(), 0);
             Path configFile = dir.resolve("init.json");
             SpecLoader.JSON.writeValue(configFile.toFile(), config);
             int[] pair = InitLauncher.socketPair();
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
-                pid = InitLauncher.launch(() -> enterNamespaces(spec), configFile,
-                        o.preserveFds(), pair[1]);
+                child = InitLauncher.launch(entry(spec, userNamespace), configFile,
+                        o.preserveFds(), pair[1], dir, fifo);
                 LibC.C.close(pair[1]);
-                handshake(sync, pid, cgroups, spec, o.id(), bundle);
+                pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace);
             } finally {
                 sync.close();
             }
@@ -69,11 +81,15 @@ public final class Creator {
                     cgroups.created());
             Container.save(dir, state);
             if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
-            return new Container(dir, state);
+            Container container = new Container(dir, state);
+            container.child = child;
+            return container;
         } catch (RuntimeException | IOException e) {
-            undo(pid, cgroups, dir);
+            undo(pid, child, cgroups, dir);
             if (e instanceof RuntimeException r) throw r;
             throw new JruncException("create " + o.id() + ": " + e.getMessage());
+        } finally {
+            if (userNamespace != null) userNamespace.close();
         }
     }
     // end::create[]
@@ -107,22 +123,107 @@ public final class Creator {
      */
     static void enterNamespaces(Spec spec) {
         int flags = 0;
+        List<Spec.Namespace> joins = new ArrayList<>();
         for (Spec.Namespace ns : spec.linux().namespaces()) {
-            if (ns.path() != null && !ns.path().isEmpty()) {
-                Namespaces.join(ns.type(), ns.path());
-            } else if (!ns.type().equals("cgroup")) {
+            if (Namespaces.hasPath(ns)) {
+                if (!ns.type().equals("time")) joins.add(ns); // nsenter joins it
+            } else if (!ns.type().equals("cgroup") && !ns.type().equals("time")) {
                 flags |= Namespaces.FLAGS.get(ns.type());
             }
         }
+        // Mount last: joining it changes the thread's root, and the other paths are host paths.
+        joins.sort(Comparator.comparing(ns -> List.copyOf(Namespaces.FLAGS.keySet()).indexOf(ns.type())));
+        joins.forEach(ns -> Namespaces.join(ns.type(), ns.path()));
         final int unshare = flags;
         LibC.check(LibC.C.unshare(unshare), "unshare", "0x" + Integer.toHexString(unshare));
     }
     // end::enter-namespaces[]
 
-    /** started → join cgroup, run createRuntime/prestart hooks → go → ready or error. */
-    static void handshake(SyncChannel sync, int pid, Cgroups cgroups, Spec spec, String id,
-            Path bundle) {
-        expect(sync, "started", pid);
+    // tag::user-namespace-entry[]
+    /**
+     * How the init gets into its namespaces. Without a user namespace, the spawning thread
+     * enters them (above). With one, no JVM thread can: nsenter (util-linux) enters the user
+     * namespace and becomes its root, joins the namespaces given by path, and execs unshare,
+     * which makes the new namespaces (so the user namespace owns them) and forks the init as
+     * PID 1. A time namespace given by path also needs nsenter; a new one is the init's job.
+     */
+    static InitLauncher.Entry entry(Spec spec, UserNamespace created) {
+        Spec.Namespace user = Namespaces.find(spec, "user");
+        Spec.Namespace time = Namespaces.find(spec, "time");
+        if (user == null) {
+            List<String> wrapper = time != null && Namespaces.hasPath(time)
+                    ? List.of(Tools.find("nsenter"), "--time=" + time.path(), "--") : List.of();
+            return new InitLauncher.Entry(() -> enterNamespaces(spec), wrapper, false);
+        }
+        List<String> wrapper = new ArrayList<>(List.of(Tools.find("nsenter"),
+                "--user=" + (created != null ? created.path() : user.path())));
+        List<String> unshare = new ArrayList<>();
+        for (String type : Namespaces.FLAGS.keySet()) {
+            Spec.Namespace ns = Namespaces.find(spec, type);
+            if (ns == null || type.equals("user")) continue;
+            if (Namespaces.hasPath(ns)) {
+                wrapper.add("--" + Namespaces.optionName(type) + "=" + ns.path());
+            } else if (!type.equals("cgroup") && !type.equals("time")) {
+                unshare.add("--" + Namespaces.optionName(type));
+            }
+        }
+        wrapper.add("--");
+        if (!unshare.isEmpty()) {
+            wrapper.add(Tools.find("unshare"));
+            wrapper.addAll(unshare);
+            if (unshare.contains("--mount")) wrapper.addAll(List.of("--propagation", "unchanged"));
+            if (unshare.contains("--pid")) wrapper.add("--fork");
+            wrapper.add("--");
+        }
+        return new InitLauncher.Entry(() -> {}, wrapper, true);
+    }
+    // end::user-namespace-entry[]
+
+    /**
+     * A new user namespace with the spec's maps (none when it is joined by path). The init
+     * starts as the container's root, an unprivileged uid on the host: it must be able to
+     * reach the root file system.
+     */
+    static UserNamespace newUserNamespace(Spec spec, Path rootfs, Path fifo) {
+        if (Namespaces.hasPath(Namespaces.find(spec, "user"))) return null;
+        List<UserNamespace.Mapping> uids = UserNamespace.mappings(spec.linux().uidMappings());
+        List<UserNamespace.Mapping> gids = UserNamespace.mappings(spec.linux().gidMappings());
+        long uid = UserNamespace.hostId(uids, 0), gid = UserNamespace.hostId(gids, 0);
+        checkReachable(rootfs, uid, gid);
+        // The init opens exec.fifo for writing as the container's root.
+        LibC.check(LibC.C.chown(fifo.toString(), (int) uid, (int) gid), "chown", fifo.toString());
+        return UserNamespace.create(uids, gids);
+    }
+
+    /** Every directory from / down to rootfs must be searchable by the container's root. */
+    static void checkReachable(Path rootfs, long uid, long gid) {
+        for (Path dir = rootfs; dir != null; dir = dir.getParent()) {
+            try {
+                int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+                int owner = (Integer) Files.getAttribute(dir, "unix:uid");
+                int group = (Integer) Files.getAttribute(dir, "unix:gid");
+                int bit = owner == uid ? 0100 : group == gid ? 0010 : 0001;
+                if ((mode & bit) == 0) {
+                    throw new JruncException("root.path: the container's root is uid " + uid
+                            + " on the host (linux.uidMappings), and it cannot search " + dir
+                            + " (mode " + Integer.toOctalString(mode & 07777) + ", EACCES)\n"
+                            + "  hint: chmod o+x " + dir + ", or keep the bundle where that uid can reach it");
+                }
+            } catch (IOException e) {
+                throw new JruncException("stat " + dir + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * started PID → join cgroup, run createRuntime/prestart hooks → go → ready or error.
+     * Returns the init's PID as the host sees it (child is nsenter or unshare when the init
+     * was started through them).
+     */
+    static int handshake(SyncChannel sync, int child, Cgroups cgroups, Spec spec, String id,
+            Path bundle, UserNamespace userNamespace) {
+        int pid = Integer.parseInt(expect(sync, "started", child));
+        if (userNamespace != null) userNamespace.close(); // the init holds it now
         Log.debug("init " + pid + " started; joining it to the cgroup");
         cgroups.join(pid);
         String state = Container.stateJson(spec.ociVersion(), id, pid, "creating",
@@ -132,30 +233,35 @@ public final class Creator {
             Hooks.run(spec.hooks().createRuntime(), "createRuntime", state);
         }
         sync.send("go " + pid);
-        expect(sync, "ready", pid);
+        expect(sync, "ready", child);
         Log.debug("init " + pid + " is ready and waits on exec.fifo");
+        return pid;
     }
 
-    static void expect(SyncChannel sync, String what, int pid) {
+    /** Waits for "what" (or "what ARG", then returns ARG) from the init that child started. */
+    static String expect(SyncChannel sync, String what, int child) {
         String line = sync.receive();
         if (line == null) {
-            int status = Spawn.waitFor(pid);
-            throw new JruncException("init " + pid + " exited with status " + status
+            int status = Spawn.waitFor(child);
+            throw new JruncException("init " + child + " exited with status " + status
                     + " before it was " + what);
         }
         if (line.startsWith("error ")) {
             String[] statusAndMessage = line.substring(6).split(" ", 2);
             throw new JruncException(Integer.parseInt(statusAndMessage[0]), statusAndMessage[1]);
         }
-        if (!line.equals(what)) throw new JruncException("init said " + line + ", not " + what);
+        if (line.equals(what)) return "";
+        if (line.startsWith(what + " ")) return line.substring(what.length() + 1);
+        throw new JruncException("init said " + line + ", not " + what);
     }
 
-    /** Leaves nothing behind: the init, the cgroup, the state directory. */
-    static void undo(int pid, Cgroups cgroups, Path dir) {
-        if (pid > 0) {
-            LibC.C.kill(pid, LibC.SIGKILL);
+    /** Leaves nothing behind: the init, the process that started it, the cgroup, the state directory. */
+    static void undo(int pid, int child, Cgroups cgroups, Path dir) {
+        if (pid > 0) LibC.C.kill(pid, LibC.SIGKILL);
+        if (child > 0) {
+            LibC.C.kill(child, LibC.SIGKILL);
             try {
-                Spawn.waitFor(pid);
+                Spawn.waitFor(child);
             } catch (LibC.SyscallException alreadyReaped) {
                 // ECHILD: expect() reaped it when it died early
             }

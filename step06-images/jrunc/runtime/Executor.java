@@ -3,6 +3,9 @@ package jrunc.runtime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jrunc.linux.Tools;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Spawn;
 import jrunc.spec.Spec;
@@ -37,6 +40,7 @@ public final class Executor {
         int initPid = c.state().pid();
         Path configFile = c.dir.resolve("exec-" + System.nanoTime() + ".json");
         int pid;
+        int child;
         try {
             jrunc.spec.SpecLoader.JSON.writeValue(configFile.toFile(), new InitConfig("exec",
                     o.id(), c.state().bundle(), c.state().rootfs(), o.process(), null,
@@ -45,13 +49,13 @@ public final class Executor {
             int[] pair = InitLauncher.socketPair();
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
-                pid = InitLauncher.launch(() -> joinNamespaces(spec, initPid), configFile,
-                        o.preserveFds(), pair[1]);
+                child = InitLauncher.launch(entry(spec, initPid), configFile,
+                        o.preserveFds(), pair[1], c.dir, null);
                 jrunc.linux.LibC.C.close(pair[1]);
-                Creator.expect(sync, "started", pid);
+                pid = Integer.parseInt(Creator.expect(sync, "started", child));
                 c.cgroups().join(pid);
                 sync.send("go " + pid);
-                Creator.expect(sync, "ready", pid);
+                Creator.expect(sync, "ready", child);
             } finally {
                 sync.close();
             }
@@ -65,15 +69,36 @@ public final class Executor {
             }
         }
         if (o.pidFile() != null) Creator.writePidFile(o.pidFile(), pid);
-        return o.detach() ? 0 : Spawn.waitFor(pid);
+        return o.detach() ? 0 : Spawn.waitFor(child);
     }
     // end::exec[]
 
-    /** The container's namespaces, from its init's /proc/PID/ns, except mount. */
-    static void joinNamespaces(Spec spec, int initPid) {
+    /**
+     * The container's namespaces, from its init's /proc/PID/ns, except mount. A JVM thread
+     * joins them, except a user or time namespace: nsenter joins those (and, with a user
+     * namespace, all the others, which the user namespace owns).
+     */
+    static InitLauncher.Entry entry(Spec spec, int initPid) {
+        boolean user = Namespaces.find(spec, "user") != null;
+        List<String> wrapper = new ArrayList<>();
         for (Spec.Namespace ns : spec.linux().namespaces()) {
             if (ns.type().equals("mount")) continue;
-            Namespaces.join(ns.type(), "/proc/" + initPid + "/ns/" + Namespaces.procName(ns.type()));
+            if (user || ns.type().equals("time")) {
+                if (wrapper.isEmpty()) wrapper.add(Tools.find("nsenter"));
+                wrapper.add("--" + Namespaces.optionName(ns.type()) + "=" + nsPath(initPid, ns.type()));
+            }
         }
+        if (!wrapper.isEmpty()) wrapper.add("--");
+        Spawn.ThreadSetup thread = user ? () -> {} : () -> {
+            for (Spec.Namespace ns : spec.linux().namespaces()) {
+                if (ns.type().equals("mount") || ns.type().equals("time")) continue;
+                Namespaces.join(ns.type(), nsPath(initPid, ns.type()));
+            }
+        };
+        return new InitLauncher.Entry(thread, wrapper, user);
+    }
+
+    static String nsPath(int initPid, String type) {
+        return "/proc/" + initPid + "/ns/" + Namespaces.procName(type);
     }
 }

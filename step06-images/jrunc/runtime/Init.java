@@ -36,11 +36,12 @@ public final class Init {
         SyncChannel sync = new SyncChannel(config.syncFd());
         int hostPid;
         try {
-            sync.send("started");
+            // Our /proc is still the host's: it names us by our PID there, not by 1.
+            sync.send("started " + Files.readSymbolicLink(Path.of("/proc/self")));
             String go = sync.receive();
             if (go == null || !go.startsWith("go ")) System.exit(1);
             hostPid = Integer.parseInt(go.substring(3));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.io.IOException e) {
             System.exit(1);
             return;
         }
@@ -71,6 +72,10 @@ public final class Init {
         Path rootfs = Path.of(config.rootfs());
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);
+        Spec.Namespace time = Namespaces.find(spec, "time");
+        if (time != null && !Namespaces.hasPath(time)) {
+            Namespaces.unshareTime(spec.linux().timeOffsets());
+        }
         if (spec.linux().namespaces().stream().anyMatch(ns -> ns.type().equals("cgroup")
                 && (ns.path() == null || ns.path().isEmpty()))) {
             // Now that the runtime moved us into the container's cgroup, it becomes "/".
@@ -124,7 +129,9 @@ public final class Init {
             }
         }
         if (!devFromHost) {
-            Devices.create(rootfs, spec.linux() == null ? null : spec.linux().devices());
+            // In a user namespace mknod is refused: the host's nodes are bind-mounted instead.
+            Devices.create(rootfs, spec.linux() == null ? null : spec.linux().devices(),
+                    Namespaces.find(spec, "user") != null);
             Devices.symlinks(rootfs);
         }
     }

@@ -1,8 +1,16 @@
 package jrunc.runtime;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
 
@@ -13,6 +21,14 @@ import jrunc.linux.Spawn;
  */
 final class InitLauncher {
     private InitLauncher() {}
+
+    /**
+     * How the init enters its namespaces: what the spawning thread does, the single-threaded
+     * util-linux programs it goes through first (for what a JVM thread cannot enter: a user
+     * namespace, a time namespace by path), and whether it then runs as the container's root
+     * in a user namespace.
+     */
+    record Entry(Spawn.ThreadSetup thread, List<String> wrapper, boolean userNamespace) {}
 
     /** The JVM command line: same java, same class path, start-up tuned for a short life. */
     static List<String> javaCommand(Path configFile) {
@@ -39,13 +55,107 @@ final class InitLauncher {
         return fds;
     }
 
-    static int launch(Spawn.ThreadSetup namespaces, Path configFile, int preserveFds, int childEnd) {
-        List<String> cmd = javaCommand(configFile);
-        int[] fds = new int[preserveFds + 1];
-        for (int i = 0; i < preserveFds; i++) fds[i] = 3 + i;
-        fds[preserveFds] = childEnd;
-        String[] env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-        Log.debug("spawning init: " + String.join(" ", cmd));
-        return Spawn.spawn(namespaces, cmd.get(0), cmd.toArray(new String[0]), env, fds);
+    /** Spawns the init; returns the PID of the spawned process (a wrapper, if there is one). */
+    static int launch(Entry entry, Path configFile, int preserveFds, int childEnd, Path stateDir,
+            Path fifo) {
+        List<Integer> opened = new ArrayList<>();
+        try {
+            List<String> cmd = new ArrayList<>(entry.wrapper());
+            if (entry.userNamespace() && fifo != null) byFd(fifo, opened, 3 + preserveFds + 1);
+            cmd.addAll(entry.userNamespace()
+                    ? javaCommandByFds(configFile, stateDir, opened, 3 + preserveFds + 1)
+                    : javaCommand(configFile));
+            int[] fds = new int[preserveFds + 1 + opened.size()];
+            for (int i = 0; i < preserveFds; i++) fds[i] = 3 + i;
+            fds[preserveFds] = childEnd;
+            for (int i = 0; i < opened.size(); i++) fds[preserveFds + 1 + i] = opened.get(i);
+            String[] env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+            Log.debug("spawning init: " + String.join(" ", cmd));
+            return Spawn.spawn(entry.thread(), cmd.get(0), cmd.toArray(new String[0]), env, fds);
+        } finally {
+            opened.forEach(LibC.C::close);
+        }
+    }
+
+    // tag::class-path-fds[]
+    /**
+     * The java command for an init that starts as the container's root in a user namespace.
+     * The host sees that root as an unprivileged uid, which may not reach the class path (a
+     * Maven repository under /root, say). The runtime opens every class path entry, the JNA
+     * library and the config file while it is still root, and the init reads them through
+     * /proc/self/fd/N, where only each file's own permission bits count.
+     */
+    static List<String> javaCommandByFds(Path configFile, Path stateDir, List<Integer> opened,
+            int firstFd) {
+        List<String> classPath = new ArrayList<>();
+        for (Path entry : classPathEntries()) classPath.add(byFd(entry, opened, firstFd));
+        String jna = byFd(jnaLibraryDirectory(stateDir), opened, firstFd);
+        String config = byFd(configFile, opened, firstFd);
+        List<String> cmd = javaCommand(Path.of(config));
+        cmd.set(cmd.indexOf("-cp") + 1, String.join(":", classPath));
+        cmd.removeIf(o -> o.startsWith("-Djna.boot.library.path=") || o.startsWith("-XX:SharedArchiveFile=")
+                || o.startsWith("-Xlog:cds"));
+        cmd.add(1, "-Djna.boot.library.path=" + jna);
+        cmd.add(2, "-Djna.nounpack=true");
+        return cmd;
+    }
+    // end::class-path-fds[]
+
+    /** Where the init finds exec.fifo when it starts in a user namespace: the first extra fd. */
+    static String fifoInUserNamespace(int preserveFds) {
+        return "/proc/self/fd/" + (3 + preserveFds + 1);
+    }
+
+    /** The place the fd opened now will have in the init: after the sync fd, in order. */
+    private static String byFd(Path path, List<Integer> opened, int firstFd) {
+        int fd = (int) LibC.check(LibC.C.open(path.toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0),
+                "open", path.toString());
+        opened.add(fd);
+        return "/proc/self/fd/" + (firstFd + opened.size() - 1);
+    }
+
+    /** java.class.path, with the jars that a jar's manifest Class-Path adds. */
+    static List<Path> classPathEntries() {
+        Set<Path> entries = new LinkedHashSet<>();
+        for (String s : System.getProperty("java.class.path").split(":")) {
+            if (s.isEmpty()) continue;
+            Path p = Path.of(s).toAbsolutePath();
+            entries.add(p);
+            if (!Files.isRegularFile(p)) continue;
+            try (JarFile jar = new JarFile(p.toFile())) {
+                Manifest m = jar.getManifest();
+                String more = m == null ? null : m.getMainAttributes().getValue("Class-Path");
+                if (more == null) continue;
+                for (String rel : more.trim().split("\\s+")) {
+                    Path dep = p.getParent().resolve(rel).normalize();
+                    if (Files.exists(dep)) entries.add(dep);
+                }
+            } catch (IOException e) {
+                throw new JruncException("read the manifest of " + p + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(entries);
+    }
+
+    /** A directory with libjnidispatch.so: bin/jrunc's, or one copied into the state dir. */
+    static Path jnaLibraryDirectory(Path stateDir) {
+        String boot = System.getProperty("jna.boot.library.path");
+        if (boot != null && Files.isRegularFile(Path.of(boot, "libjnidispatch.so"))) {
+            return Path.of(boot);
+        }
+        Path dir = stateDir.resolve("jna");
+        Path lib = dir.resolve("libjnidispatch.so");
+        if (Files.isRegularFile(lib)) return dir;
+        String resource = "/com/sun/jna/" + com.sun.jna.Platform.RESOURCE_PREFIX + "/libjnidispatch.so";
+        try (InputStream in = com.sun.jna.Native.class.getResourceAsStream(resource)) {
+            if (in == null) throw new JruncException("JNA has no " + resource);
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve("libjnidispatch.so.tmp");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE);
+            return dir;
+        } catch (IOException e) {
+            throw new JruncException("copy " + resource + " to " + lib + ": " + e.getMessage());
+        }
     }
 }

@@ -102,12 +102,13 @@ public final class Lifecycle {
             start(options.root(), options.id());
         } catch (RuntimeException e) {
             c.killAll();
-            reap(pid);
+            reap(c.child);
             c.destroy(true);
             throw e;
         }
         if (detach) return 0;
-        int status = Spawn.waitFor(pid);
+        // The child is the init, or the nsenter/unshare that started it and passes its status on.
+        int status = Spawn.waitFor(c.child);
         c.killAll();
         c.destroy(true);
         return status;

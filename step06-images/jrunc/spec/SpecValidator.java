@@ -132,18 +132,76 @@ public final class SpecValidator {
             require(ns.type() != null, field + ".type: required field is missing");
             require(Namespaces.FLAGS.containsKey(ns.type()), field + ".type: unknown namespace"
                     + " type " + ns.type() + " (known: " + String.join(", ", Namespaces.FLAGS.keySet()) + ")");
-            require(!ns.type().equals("user"), field + ": user namespaces are not supported by"
-                    + " jrunc (a JVM is multi-threaded and the kernel refuses it CLONE_NEWUSER)");
-            require(!ns.type().equals("time"), field + ": time namespaces are not supported by jrunc");
             require(types.add(ns.type()), field + ".type: namespace " + ns.type() + " given twice");
             if (ns.path() != null && !ns.path().isEmpty()) {
                 require(Files.exists(Path.of(ns.path())), field + ".path: " + ns.path()
                         + " does not exist (ENOENT)");
-                require(!ns.type().equals("mount"), field + ".path: joining an existing mount"
-                        + " namespace is not supported by jrunc");
             }
         }
         return types;
+    }
+
+    /**
+     * A new user namespace needs both maps, and both must map the container's root: jrunc's
+     * init starts as that root. A joined one (path) already has its maps.
+     */
+    private void checkUserNamespace(Spec.Linux linux) {
+        Spec.Namespace user = linux.namespaces() == null ? null : linux.namespaces().stream()
+                .filter(ns -> "user".equals(ns.type())).findFirst().orElse(null);
+        boolean hasMaps = present(linux.uidMappings()) || present(linux.gidMappings());
+        if (user == null) {
+            require(!hasMaps, "linux.uidMappings: mappings need a new user namespace"
+                    + " (add {\"type\": \"user\"} to linux.namespaces)");
+            return;
+        }
+        if (Namespaces.hasPath(user)) {
+            require(!hasMaps, "linux.uidMappings: a joined user namespace (path "
+                    + user.path() + ") already has its mappings; remove them");
+            return;
+        }
+        for (String field : List.of("uidMappings", "gidMappings")) {
+            JsonNode maps = field.equals("uidMappings") ? linux.uidMappings() : linux.gidMappings();
+            String name = "linux." + field;
+            require(present(maps) && maps.isArray() && maps.size() > 0, name + ": a new user"
+                    + " namespace needs at least one mapping, e.g. [{\"containerID\": 0,"
+                    + " \"hostID\": 100000, \"size\": 65536}]");
+            boolean root = false;
+            for (int i = 0; i < maps.size(); i++) {
+                JsonNode m = maps.get(i);
+                for (String key : List.of("containerID", "hostID", "size")) {
+                    JsonNode v = m.get(key);
+                    require(v != null && v.canConvertToLong() && v.asLong() >= 0
+                            && v.asLong() <= 0xffffffffL, name + "[" + i + "]." + key
+                            + ": must be a number from 0 to 4294967295");
+                }
+                require(m.get("size").asLong() > 0, name + "[" + i + "].size: must be above 0");
+                long c = m.get("containerID").asLong();
+                root |= c == 0;
+            }
+            require(root, name + ": nothing maps the container's root (containerID 0);"
+                    + " jrunc's init runs as that root");
+        }
+    }
+
+    private void checkTimeOffsets(Spec.Linux linux) {
+        if (!present(linux.timeOffsets())) return;
+        Spec.Namespace time = linux.namespaces() == null ? null : linux.namespaces().stream()
+                .filter(ns -> "time".equals(ns.type())).findFirst().orElse(null);
+        require(time != null && !Namespaces.hasPath(time), "linux.timeOffsets: offsets need a"
+                + " new time namespace (add {\"type\": \"time\"} to linux.namespaces)");
+        linux.timeOffsets().fields().forEachRemaining(e -> {
+            String field = "linux.timeOffsets." + e.getKey();
+            require(e.getKey().equals("monotonic") || e.getKey().equals("boottime"),
+                    field + ": only monotonic and boottime clocks have offsets");
+            require(e.getValue().path("secs").canConvertToLong(), field + ".secs: must be a number");
+            JsonNode nanos = e.getValue().path("nanosecs");
+            require(nanos.isMissingNode() || nanos.canConvertToLong() && nanos.asLong() >= 0
+                    && nanos.asLong() < 1_000_000_000L, field + ".nanosecs: must be 0 to 999999999");
+        });
+    }
+
+    private static boolean present(JsonNode node) {
+        return node != null && !node.isNull();
     }
 
     private void checkMounts(List<Spec.Mount> mounts) {
@@ -194,11 +252,10 @@ public final class SpecValidator {
     }
 
     private void checkLinux(Spec.Linux linux, Set<String> namespaces) {
-        unsupported(linux.uidMappings(), "linux.uidMappings");
-        unsupported(linux.gidMappings(), "linux.gidMappings");
+        checkUserNamespace(linux);
+        checkTimeOffsets(linux);
         unsupported(linux.intelRdt(), "linux.intelRdt");
         unsupported(linux.personality(), "linux.personality");
-        unsupported(linux.timeOffsets(), "linux.timeOffsets");
         if (linux.seccomp() != null && !linux.seccomp().isNull()) {
             warnings.add("linux.seccomp is not supported: the process runs without a seccomp"
                     + " filter");
