@@ -65,8 +65,12 @@ public final class Mounts {
                 Files.createDirectories(target);
             }
         } catch (IOException e) {
-            throw new LibC.SyscallException("create mount point", target.toString(), LibC.EACCES,
-                    e.toString());
+            boolean denied = e instanceof java.nio.file.AccessDeniedException;
+            throw new LibC.SyscallException("create mount point", target.toString(),
+                    denied ? LibC.EACCES : LibC.EIO, denied
+                    ? "in a user namespace the container's root may not write to a root file"
+                    + " system owned by the host's root: create the mount point in the bundle"
+                    + " first, or chown the rootfs to the mapped uid" : e.toString());
         }
     }
 

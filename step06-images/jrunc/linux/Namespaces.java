@@ -48,23 +48,6 @@ public final class Namespaces {
 
     private Namespaces() {}
 
-    // tag::time-namespace[]
-    /**
-     * A new time namespace for the children of the calling thread, with the spec's clock
-     * offsets (linux.timeOffsets). The init's own exec enters it. The offsets can only be
-     * written before any process is inside, so this comes before anything is spawned.
-     */
-    public static void unshareTime(com.fasterxml.jackson.databind.JsonNode offsets) {
-        LibC.check(LibC.C.unshare(CLONE_NEWTIME), "unshare", "CLONE_NEWTIME");
-        if (offsets == null || offsets.isNull() || offsets.isEmpty()) return;
-        StringBuilder text = new StringBuilder();
-        offsets.fields().forEachRemaining(e -> text.append(e.getKey()).append(' ')
-                .append(e.getValue().path("secs").asLong()).append(' ')
-                .append(e.getValue().path("nanosecs").asLong()).append('\n'));
-        Mounts.writeFile("/proc/thread-self/timens_offsets", text.toString());
-    }
-    // end::time-namespace[]
-
     /**
      * Joins the namespace at path for the calling thread. A thread shares its root and cwd
      * with the other JVM threads (CLONE_FS), and the kernel refuses a mount namespace to such

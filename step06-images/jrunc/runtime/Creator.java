@@ -145,14 +145,22 @@ public final class Creator {
      * enters them (above). With one, no JVM thread can: nsenter (util-linux) enters the user
      * namespace and becomes its root, joins the namespaces given by path, and execs unshare,
      * which makes the new namespaces (so the user namespace owns them) and forks the init as
-     * PID 1. A time namespace given by path also needs nsenter; a new one is the init's job.
+     * PID 1. A time namespace is the same in both cases: its clock offsets can only be written
+     * by a single-threaded process (/proc/PID/timens_offsets is per process), so unshare
+     * --time makes it and nsenter --time joins one.
      */
     static InitLauncher.Entry entry(Spec spec, UserNamespace created) {
         Spec.Namespace user = Namespaces.find(spec, "user");
         Spec.Namespace time = Namespaces.find(spec, "time");
         if (user == null) {
-            List<String> wrapper = time != null && Namespaces.hasPath(time)
-                    ? List.of(Tools.find("nsenter"), "--time=" + time.path(), "--") : List.of();
+            List<String> wrapper = new ArrayList<>();
+            if (Namespaces.hasPath(time)) {
+                wrapper.addAll(List.of(Tools.find("nsenter"), "--time=" + time.path(), "--"));
+            } else if (time != null) {
+                wrapper.addAll(List.of(Tools.find("unshare"), "--time"));
+                wrapper.addAll(timeOffsets(spec));
+                wrapper.add("--");
+            }
             return new InitLauncher.Entry(() -> enterNamespaces(spec), wrapper, false);
         }
         List<String> wrapper = new ArrayList<>(List.of(Tools.find("nsenter"),
@@ -163,10 +171,11 @@ public final class Creator {
             if (ns == null || type.equals("user")) continue;
             if (Namespaces.hasPath(ns)) {
                 wrapper.add("--" + Namespaces.optionName(type) + "=" + ns.path());
-            } else if (!type.equals("cgroup") && !type.equals("time")) {
+            } else if (!type.equals("cgroup")) {
                 unshare.add("--" + Namespaces.optionName(type));
             }
         }
+        if (unshare.contains("--time")) unshare.addAll(timeOffsets(spec));
         wrapper.add("--");
         if (!unshare.isEmpty()) {
             wrapper.add(Tools.find("unshare"));
@@ -178,6 +187,16 @@ public final class Creator {
         return new InitLauncher.Entry(() -> {}, wrapper, true);
     }
     // end::user-namespace-entry[]
+
+    /** linux.timeOffsets as unshare's options (whole seconds: the validator checked). */
+    static List<String> timeOffsets(Spec spec) {
+        List<String> options = new ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode offsets = spec.linux().timeOffsets();
+        if (offsets == null || offsets.isNull()) return options;
+        offsets.fields().forEachRemaining(e -> options.addAll(List.of("--" + e.getKey(),
+                Long.toString(e.getValue().path("secs").asLong()))));
+        return options;
+    }
 
     /**
      * A new user namespace with the spec's maps (none when it is joined by path). The init

@@ -72,10 +72,6 @@ public final class Init {
         Path rootfs = Path.of(config.rootfs());
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);
-        Spec.Namespace time = Namespaces.find(spec, "time");
-        if (time != null && !Namespaces.hasPath(time)) {
-            Namespaces.unshareTime(spec.linux().timeOffsets());
-        }
         if (spec.linux().namespaces().stream().anyMatch(ns -> ns.type().equals("cgroup")
                 && (ns.path() == null || ns.path().isEmpty()))) {
             // Now that the runtime moved us into the container's cgroup, it becomes "/".

@@ -68,8 +68,22 @@ class BadInputTest {
                         c -> ((ArrayNode) at(c, "linux").get("namespaces")).addObject().put("type", "nosuch")),
                 bad("duplicate namespace", "linux.namespaces[5].type: namespace pid given twice",
                         c -> ((ArrayNode) at(c, "linux").get("namespaces")).addObject().put("type", "pid")),
-                bad("user namespace", "linux.namespaces[5]: user namespaces are not supported",
+                bad("user namespace without mappings", "linux.uidMappings: a new user namespace needs at least one mapping",
                         c -> ((ArrayNode) at(c, "linux").get("namespaces")).addObject().put("type", "user")),
+                bad("mappings without a user namespace", "linux.uidMappings: mappings need a new user namespace",
+                        c -> at(c, "linux").putArray("uidMappings").addObject().put("containerID", 0)
+                                .put("hostID", 100000).put("size", 1)),
+                bad("nothing maps root", "linux.gidMappings: nothing maps the container's root (containerID 0)", c -> {
+                    NamespacesTest.userNamespace(c);
+                    ((ObjectNode) at(c, "linux").get("gidMappings").get(0)).put("containerID", 1);
+                }),
+                bad("rootfs out of the container root's reach", "it cannot search ", NamespacesTest::userNamespace),
+                bad("time offsets without a time namespace", "linux.timeOffsets: offsets need a new time namespace",
+                        c -> at(c, "linux").putObject("timeOffsets").putObject("boottime").put("secs", 5)),
+                bad("nanosecond time offset", "linux.timeOffsets.monotonic.nanosecs: jrunc sets whole seconds only", c -> {
+                    NamespacesTest.timeNamespace(c);
+                    ((ObjectNode) at(c, "linux").get("timeOffsets").get("monotonic")).put("nanosecs", 5);
+                }),
                 bad("namespace path missing", "linux.namespaces[0].path: /nonexistent/ns does not exist",
                         c -> ((ObjectNode) at(c, "linux").get("namespaces").get(0)).put("path", "/nonexistent/ns")),
                 bad("unknown capability", "process.capabilities.bounding: unknown capability CAP_NOPE",

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * What the tests must leave as they found it: the host's mounts below the test's directory,
  * jrunc's cgroups (jrunc*, libpod_parent) below each hierarchy root, jrunc's default state
- * directory, and init JVMs of the test. Only ours: other work on the machine may mount or
+ * directory, init JVMs of the test and user namespace holders. Only ours: other work on the machine may mount or
  * make cgroups meanwhile.
  */
 record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
@@ -43,12 +43,35 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
             if (!proc.getFileName().toString().matches("\\d+")) continue;
             try {
                 String cmdline = Files.readString(proc.resolve("cmdline"));
-                if (cmdline.contains("jrunc.runtime.Init") && cmdline.contains(mine)) inits.add(proc + " " + cmdline.replace('\0', ' '));
+                if (cmdline.contains("jrunc.runtime.Init") && (cmdline.contains(mine)
+                        || configFileIn(proc, cmdline, mine))) {
+                    inits.add(proc + " " + cmdline.replace('\0', ' '));
+                }
+                if (cmdline.equals("sleep\0infinity\0") && !Files.readSymbolicLink(proc.resolve("ns/user"))
+                        .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")))) {
+                    inits.add(proc + " user namespace holder");
+                }
             } catch (IOException gone) {
                 // exited while we looked
             }
         }
         return new Host(mounts, cgroups, state, inits);
+    }
+
+    /**
+     * An init (or the nsenter/unshare before it) in a user namespace names its config file as
+     * /proc/self/fd/N: where that fd points tells whether it is this test's.
+     */
+    private static boolean configFileIn(Path proc, String cmdline, String testDir) {
+        String[] args = cmdline.split("\0");
+        String last = args[args.length - 1];
+        if (!last.startsWith("/proc/self/fd/")) return false;
+        try {
+            return Files.readSymbolicLink(proc.resolve("fd").resolve(last.substring(14)))
+                    .toString().startsWith(testDir);
+        } catch (IOException gone) {
+            return false;
+        }
     }
 
     /** Cgroups up to three levels deep, except the supervisor's own (not ours to look at). */
