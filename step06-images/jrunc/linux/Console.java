@@ -28,41 +28,65 @@ public final class Console {
         return new int[] {master, slave, number.getValue()};
     }
 
-    // tag::send-fd[]
-    /** Connects to the console socket and sends fd in an SCM_RIGHTS control message. */
-    public static void sendMaster(String socketPath, int fd, String name) {
-        int sock = (int) LibC.check(LibC.C.socket(LibC.AF_UNIX, LibC.SOCK_STREAM, 0),
+    /** Connects to --console-socket (the runtime does, so the init needs no path to it). */
+    public static int connect(String socketPath) {
+        int sock = (int) LibC.check(LibC.C.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.O_CLOEXEC, 0),
                 "socket", "AF_UNIX");
-        try {
-            Memory address = new Memory(110);
-            address.clear();
-            address.setShort(0, (short) LibC.AF_UNIX);
-            address.setString(2, socketPath, "UTF-8");
-            LibC.check(LibC.C.connect(sock, address, 110), "connect", socketPath);
-            byte[] payload = name.getBytes(StandardCharsets.UTF_8);
-            Memory data = new Memory(payload.length);
-            data.write(0, payload, 0, payload.length);
-            Memory iov = new Memory(16);
-            iov.setPointer(0, data);
-            iov.setLong(8, payload.length);
-            Memory control = new Memory(24); // CMSG_SPACE(sizeof(int))
-            control.clear();
-            control.setLong(0, 20); // CMSG_LEN(sizeof(int))
-            control.setInt(8, LibC.SOL_SOCKET);
-            control.setInt(12, LibC.SCM_RIGHTS);
-            control.setInt(16, fd);
-            Memory message = new Memory(56); // struct msghdr
-            message.clear();
-            message.setPointer(16, iov);
-            message.setLong(24, 1);
-            message.setPointer(32, control);
-            message.setLong(40, 24);
-            LibC.check(LibC.C.sendmsg(sock, message, 0), "sendmsg", socketPath);
-        } finally {
+        Memory address = new Memory(110);
+        address.clear();
+        address.setShort(0, (short) LibC.AF_UNIX);
+        address.setString(2, socketPath, "UTF-8");
+        if (LibC.C.connect(sock, address, 110) != 0) {
+            int errno = com.sun.jna.Native.getLastError();
             LibC.C.close(sock);
+            throw new LibC.SyscallException("connect --console-socket", socketPath, errno,
+                    "is something listening on it (e.g. recvtty)?");
         }
+        return sock;
+    }
+
+    // tag::send-fd[]
+    /** Sends fd over the connected socket sock, in an SCM_RIGHTS control message. */
+    public static void sendMaster(int sock, int fd, String name) {
+        byte[] payload = name.getBytes(StandardCharsets.UTF_8);
+        Memory data = new Memory(payload.length);
+        data.write(0, payload, 0, payload.length);
+        Memory control = new Memory(24); // CMSG_SPACE(sizeof(int))
+        control.clear();
+        control.setLong(0, 20); // CMSG_LEN(sizeof(int))
+        control.setInt(8, LibC.SOL_SOCKET);
+        control.setInt(12, LibC.SCM_RIGHTS);
+        control.setInt(16, fd);
+        LibC.check(LibC.C.sendmsg(sock, message(data, control), 0), "sendmsg", "console socket");
     }
     // end::send-fd[]
+
+    /** Receives the fd that {@link #sendMaster} sent. */
+    public static int receiveMaster(int sock) {
+        Memory data = new Memory(256);
+        Memory control = new Memory(24);
+        control.clear();
+        long n = LibC.check(LibC.C.recvmsg(sock, message(data, control), 0), "recvmsg", "console socket");
+        if (n <= 0 || control.getInt(12) != LibC.SCM_RIGHTS) {
+            throw new LibC.SyscallException("recvmsg", "console socket", LibC.EIO,
+                    "the init sent no terminal");
+        }
+        return control.getInt(16);
+    }
+
+    /** struct msghdr with one iovec over data and the control buffer. */
+    private static Memory message(Memory data, Memory control) {
+        Memory iov = new Memory(16);
+        iov.setPointer(0, data);
+        iov.setLong(8, data.size());
+        Memory message = new Memory(56);
+        message.clear();
+        message.setPointer(16, iov);
+        message.setLong(24, 1);
+        message.setPointer(32, control);
+        message.setLong(40, control.size());
+        return message;
+    }
 
     /** The slave becomes the controlling terminal and stdin, stdout and stderr. */
     public static void becomeStdio(int slave) {

@@ -103,6 +103,17 @@ public interface LibC extends Library {
 
     long sendmsg(int fd, Pointer message, int flags);
 
+    long recvmsg(int fd, Pointer message, int flags);
+
+    int isatty(int fd);
+
+    /** termios: 60 bytes on x86_64 glibc. */
+    int tcgetattr(int fd, Pointer termios);
+
+    int tcsetattr(int fd, int when, Pointer termios);
+
+    void cfmakeraw(Pointer termios);
+
     int unlockpt(int fd);
 
     int pipe2(int[] fds, int flags);
@@ -166,7 +177,8 @@ public interface LibC extends Library {
     short POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
     long SYS_PIVOT_ROOT = 155, SYS_CAPSET = 126, SYS_CLOSE_RANGE = 436;
     int CLOSE_RANGE_CLOEXEC = 1 << 2;
-    long TIOCSCTTY = 0x540E, TIOCGPTN = 0x80045430L;
+    long TIOCSCTTY = 0x540E, TIOCGPTN = 0x80045430L, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414;
+    int TCSANOW = 0;
 
     /** A failed call: the operation, what it acted on, the errno name, and a hint. */
     final class SyscallException extends RuntimeException {

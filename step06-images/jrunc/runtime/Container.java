@@ -27,6 +27,8 @@ public final class Container {
     final State state;
     /** The process "create" spawned (the init, or nsenter/unshare before it), or -1. */
     int child = -1;
+    /** create's end of the socket the init sends the pty master over when run relays it, or -1. */
+    int consoleReceiver = -1;
 
     Container(Path dir, State state) {
         this.dir = dir;

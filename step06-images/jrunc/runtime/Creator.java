@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import jrunc.linux.Cgroups;
+import jrunc.linux.Console;
 import jrunc.linux.LibC;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Spawn;
@@ -27,8 +28,18 @@ import jrunc.spec.SpecValidator;
 public final class Creator {
     private Creator() {}
 
+    /** relayTerminal: the caller ("run" in the foreground) relays process.terminal's pty. */
     public record Options(Path root, String id, Path bundle, Path pidFile, String consoleSocket,
-            int preserveFds) {}
+            int preserveFds, boolean relayTerminal) {
+        public Options(Path root, String id, Path bundle, Path pidFile, String consoleSocket,
+                int preserveFds) {
+            this(root, id, bundle, pidFile, consoleSocket, preserveFds, false);
+        }
+
+        public Options relaying() {
+            return new Options(root, id, bundle, pidFile, consoleSocket, preserveFds, true);
+        }
+    }
 
     // tag::create[]
     public static Container create(Options o) {
@@ -40,10 +51,12 @@ public final class Creator {
         if (!Files.isDirectory(rootfs)) {
             throw new SpecException("root.path: " + rootfs + " is not a directory (ENOENT)");
         }
-        checkConsole(spec, o.consoleSocket());
+        checkConsole(spec, o.consoleSocket(), o.relayTerminal());
         makeStateDirectory(o.root(), dir, o.id());
         Cgroups cgroups = null;
         UserNamespace userNamespace = null;
+        int console = -1;
+        int receiver = -1;
         int child = -1;
         int pid = -1;
         try {
@@ -58,10 +71,19 @@ public final class Creator {
             if (inUserNamespace) {
                 userNamespace = newUserNamespace(spec, rootfs, fifo);
             }
+            if (spec.process().isTerminal()) {
+                if (o.consoleSocket() != null) {
+                    console = Console.connect(o.consoleSocket());
+                } else {
+                    int[] ends = InitLauncher.socketPair(); // run: the pty comes back to us
+                    receiver = ends[0];
+                    console = ends[1];
+                }
+            }
             InitConfig config = new InitConfig("create", o.id(), bundle.toString(),
                     rootfs.toString(), null, inUserNamespace
-                    ? InitLauncher.fifoInUserNamespace(o.preserveFds()) : fifo.toString(),
-                    o.consoleSocket(), o.preserveFds(),
+                    ? InitLauncher.fifoInUserNamespace(o.preserveFds(), console >= 0) : fifo.toString(),
+                    console >= 0 ? InitLauncher.consoleFd(o.preserveFds()) : -1, o.preserveFds(),
                     linux == null ? null : linux.cgroupsPath(), cgroups.created(), 0);
             Path configFile = dir.resolve("init.json");
             SpecLoader.JSON.writeValue(configFile.toFile(), config);
@@ -69,7 +91,7 @@ public final class Creator {
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
                 child = InitLauncher.launch(entry(spec, userNamespace), configFile,
-                        o.preserveFds(), pair[1], dir, fifo);
+                        o.preserveFds(), pair[1], dir, console, fifo);
                 LibC.C.close(pair[1]);
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace);
             } finally {
@@ -83,21 +105,25 @@ public final class Creator {
             if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
             Container container = new Container(dir, state);
             container.child = child;
+            container.consoleReceiver = receiver;
             return container;
         } catch (RuntimeException | IOException e) {
+            if (receiver >= 0) LibC.C.close(receiver);
             undo(pid, child, cgroups, dir);
             if (e instanceof RuntimeException r) throw r;
             throw new JruncException("create " + o.id() + ": " + e.getMessage());
         } finally {
             if (userNamespace != null) userNamespace.close();
+            if (console >= 0) LibC.C.close(console);
         }
     }
     // end::create[]
 
-    static void checkConsole(Spec spec, String consoleSocket) {
-        if (spec.process().isTerminal() && consoleSocket == null) {
+    static void checkConsole(Spec spec, String consoleSocket, boolean relay) {
+        if (spec.process().isTerminal() && consoleSocket == null && !relay) {
             throw new SpecException("process.terminal is true, so jrunc needs --console-socket"
-                    + " to hand out the pty (or set \"terminal\": false)");
+                    + " to hand out the pty (or set \"terminal\": false; jrunc run without"
+                    + " --detach relays the terminal itself)");
         }
         if (!spec.process().isTerminal() && consoleSocket != null) {
             throw new JruncException("--console-socket needs \"terminal\": true in process");

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jrunc.linux.Console;
 import jrunc.linux.Tools;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Spawn;
@@ -32,25 +33,37 @@ public final class Executor {
         }
         Spec spec = c.spec();
         jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
-        if (o.process().isTerminal() != (o.consoleSocket() != null)) {
+        if (o.process().isTerminal() ? o.consoleSocket() == null && o.detach()
+                : o.consoleSocket() != null) {
             throw new SpecException("process.terminal " + o.process().isTerminal()
-                    + (o.consoleSocket() == null ? " needs --console-socket"
+                    + (o.consoleSocket() == null ? " with --detach needs --console-socket"
                     : " but --console-socket was given"));
         }
         int initPid = c.state().pid();
         Path configFile = c.dir.resolve("exec-" + System.nanoTime() + ".json");
         int pid;
         int child;
+        int console = -1;
+        int receiver = -1;
         try {
+            if (o.process().isTerminal()) {
+                if (o.consoleSocket() != null) {
+                    console = Console.connect(o.consoleSocket());
+                } else {
+                    int[] ends = InitLauncher.socketPair(); // the pty comes back to us
+                    receiver = ends[0];
+                    console = ends[1];
+                }
+            }
             jrunc.spec.SpecLoader.JSON.writeValue(configFile.toFile(), new InitConfig("exec",
                     o.id(), c.state().bundle(), c.state().rootfs(), o.process(), null,
-                    o.consoleSocket(), o.preserveFds(), c.state().cgroupsPath(),
-                    c.state().cgroupsCreated(), initPid));
+                    console >= 0 ? InitLauncher.consoleFd(o.preserveFds()) : -1, o.preserveFds(),
+                    c.state().cgroupsPath(), c.state().cgroupsCreated(), initPid));
             int[] pair = InitLauncher.socketPair();
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
                 child = InitLauncher.launch(entry(spec, initPid), configFile,
-                        o.preserveFds(), pair[1], c.dir, null);
+                        o.preserveFds(), pair[1], c.dir, console, null);
                 jrunc.linux.LibC.C.close(pair[1]);
                 pid = Integer.parseInt(Creator.expect(sync, "started", child));
                 c.cgroups().join(pid);
@@ -59,9 +72,12 @@ public final class Executor {
             } finally {
                 sync.close();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            if (receiver >= 0) jrunc.linux.LibC.C.close(receiver);
+            if (e instanceof RuntimeException r) throw r;
             throw new JruncException("exec in " + o.id() + ": " + e.getMessage());
         } finally {
+            if (console >= 0) jrunc.linux.LibC.C.close(console);
             try {
                 Files.deleteIfExists(configFile);
             } catch (IOException ignored) {
@@ -69,7 +85,11 @@ public final class Executor {
             }
         }
         if (o.pidFile() != null) Creator.writePidFile(o.pidFile(), pid);
-        return o.detach() ? 0 : Spawn.waitFor(child);
+        if (o.detach()) return 0;
+        TerminalRelay relay = receiver >= 0 ? TerminalRelay.start(receiver) : null;
+        int exit = Spawn.waitFor(child);
+        if (relay != null) relay.close();
+        return exit;
     }
     // end::exec[]
 

@@ -78,7 +78,7 @@ public final class Init {
             LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
         }
         prepareRootfs(spec, rootfs, cgroups);
-        int slave = config.consoleSocket() == null ? -1 : openConsole(rootfs, config);
+        int slave = config.consoleFd() < 0 ? -1 : openConsole(rootfs, config);
         String state = stateJson(spec, config, hostPid, "created");
         Hooks.run(spec.hooks() == null ? null : spec.hooks().createContainer(),
                 "createContainer", stateJson(spec, config, hostPid, "creating"));
@@ -142,7 +142,7 @@ public final class Init {
         };
     }
 
-    /** A pty from the container's devpts; its master goes to --console-socket. */
+    /** A pty from the container's devpts; its master goes to --console-socket (or jrunc run). */
     static int openConsole(Path rootfs, InitConfig config) {
         String devpts = Mounts.secureJoin(rootfs, "/dev/pts").toString();
         int[] pty = Console.openPty(devpts);
@@ -153,8 +153,9 @@ public final class Init {
             throw new JruncException("create " + console + ": " + e.getMessage());
         }
         Mounts.mount(devpts + "/" + pty[2], console.toString(), null, LibC.MS_BIND, null);
-        Console.sendMaster(config.consoleSocket(), pty[0], "/dev/pts/" + pty[2]);
+        Console.sendMaster(config.consoleFd(), pty[0], "/dev/pts/" + pty[2]);
         LibC.C.close(pty[0]);
+        LibC.C.close(config.consoleFd());
         return pty[1];
     }
 
@@ -211,11 +212,12 @@ public final class Init {
     /** exec mode: enter the container's mount namespace (the others were joined by the runtime). */
     static void execInto(InitConfig config, SyncChannel sync) {
         int slave = -1;
-        if (config.consoleSocket() != null) {
+        if (config.consoleFd() >= 0) {
             String devpts = "/proc/" + config.containerPid() + "/root/dev/pts";
             int[] pty = Console.openPty(devpts);
-            Console.sendMaster(config.consoleSocket(), pty[0], "/dev/pts/" + pty[2]);
+            Console.sendMaster(config.consoleFd(), pty[0], "/dev/pts/" + pty[2]);
             LibC.C.close(pty[0]);
+            LibC.C.close(config.consoleFd());
             slave = pty[1];
         }
         if (config.process().oomScoreAdj() != null) {

@@ -57,18 +57,23 @@ final class InitLauncher {
 
     /** Spawns the init; returns the PID of the spawned process (a wrapper, if there is one). */
     static int launch(Entry entry, Path configFile, int preserveFds, int childEnd, Path stateDir,
-            Path fifo) {
+            int consoleFd, Path fifo) {
         List<Integer> opened = new ArrayList<>();
         try {
             List<String> cmd = new ArrayList<>(entry.wrapper());
-            if (entry.userNamespace() && fifo != null) byFd(fifo, opened, 3 + preserveFds + 1);
+            // After the sync fd: the console socket, then what a user namespace needs.
+            int first = 3 + preserveFds + 1 + (consoleFd >= 0 ? 1 : 0);
+            if (entry.userNamespace() && fifo != null) byFd(fifo, opened, first);
             cmd.addAll(entry.userNamespace()
-                    ? javaCommandByFds(configFile, stateDir, opened, 3 + preserveFds + 1)
+                    ? javaCommandByFds(configFile, stateDir, opened, first)
                     : javaCommand(configFile));
-            int[] fds = new int[preserveFds + 1 + opened.size()];
+            List<Integer> extra = new ArrayList<>();
+            if (consoleFd >= 0) extra.add(consoleFd);
+            extra.addAll(opened);
+            int[] fds = new int[preserveFds + 1 + extra.size()];
             for (int i = 0; i < preserveFds; i++) fds[i] = 3 + i;
             fds[preserveFds] = childEnd;
-            for (int i = 0; i < opened.size(); i++) fds[preserveFds + 1 + i] = opened.get(i);
+            for (int i = 0; i < extra.size(); i++) fds[preserveFds + 1 + i] = extra.get(i);
             String[] env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
             Log.debug("spawning init: " + String.join(" ", cmd));
             return Spawn.spawn(entry.thread(), cmd.get(0), cmd.toArray(new String[0]), env, fds);
@@ -101,9 +106,14 @@ final class InitLauncher {
     }
     // end::class-path-fds[]
 
-    /** Where the init finds exec.fifo when it starts in a user namespace: the first extra fd. */
-    static String fifoInUserNamespace(int preserveFds) {
-        return "/proc/self/fd/" + (3 + preserveFds + 1);
+    /** The init's fd for the console socket: the first after the sync fd. */
+    static int consoleFd(int preserveFds) {
+        return 3 + preserveFds + 1;
+    }
+
+    /** Where the init finds exec.fifo when it starts in a user namespace: after the console's. */
+    static String fifoInUserNamespace(int preserveFds, boolean console) {
+        return "/proc/self/fd/" + (3 + preserveFds + 1 + (console ? 1 : 0));
     }
 
     /** The place the fd opened now will have in the init: after the sync fd, in order. */

@@ -94,21 +94,26 @@ public final class Lifecycle {
      * exec.fifo inside its own root (image run unmounts the host's copy of the overlay there).
      */
     public static int run(Creator.Options options, boolean detach, Runnable created) {
-        Container c = Creator.create(options);
+        Container c = Creator.create(detach || options.consoleSocket() != null
+                ? options : options.relaying());
         int pid = c.state().pid();
         Signals.forwardTo(pid);
+        TerminalRelay relay = null;
         try {
+            if (c.consoleReceiver >= 0) relay = TerminalRelay.start(c.consoleReceiver);
             created.run();
             start(options.root(), options.id());
         } catch (RuntimeException e) {
             c.killAll();
             reap(c.child);
+            if (relay != null) relay.close();
             c.destroy(true);
             throw e;
         }
         if (detach) return 0;
         // The child is the init, or the nsenter/unshare that started it and passes its status on.
         int status = Spawn.waitFor(c.child);
+        if (relay != null) relay.close();
         c.killAll();
         c.destroy(true);
         return status;
