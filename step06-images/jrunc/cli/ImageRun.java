@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import jrunc.image.Credentials;
 import jrunc.image.ImageConfigToSpec;
 import jrunc.image.ImageFiles;
 import jrunc.image.ImageReference;
@@ -18,7 +17,6 @@ import jrunc.image.Platform;
 import jrunc.image.Progress;
 import jrunc.image.Puller;
 import jrunc.image.RegistryClient;
-import jrunc.image.Retry;
 import jrunc.image.RootfsBuilder;
 import jrunc.image.RootfsPlan;
 import jrunc.image.StoredImage;
@@ -89,8 +87,7 @@ final class ImageRun {
         Optional<ImageStore.Entry> entry = store.find(ref);
         if (entry.isPresent()) return StoredImage.load(store, entry.get());
         System.err.println("jrunc: image " + ref + " is not in " + store.root() + ": pulling it");
-        RegistryClient client = new RegistryClient(ref, r.insecure(), Credentials.lookup(ref.registry(),
-                r.creds(), System.getenv(), Credentials.defaultDockerConfig(System.getenv())), Retry.DEFAULT);
+        RegistryClient client = RegistryClient.forCommand(ref, r.insecure(), r.creds());
         return new Puller(store, Progress.forStderr(false)).pull(client, ref,
                 r.platform() != null ? r.platform() : Platform.host());
     }

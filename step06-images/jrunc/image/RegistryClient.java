@@ -38,6 +38,15 @@ public final class RegistryClient {
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
     private volatile boolean basicAuth;
 
+    /**
+     * The client the commands use: credentials from --creds USER:PASSWORD (may be null), the
+     * environment or the docker config file, in that order, and the default retries.
+     */
+    public static RegistryClient forCommand(ImageReference ref, boolean insecure, String creds) {
+        return new RegistryClient(ref, insecure, Credentials.lookup(ref.registry(), creds,
+                System.getenv(), Credentials.defaultDockerConfig(System.getenv())), Retry.DEFAULT);
+    }
+
     public RegistryClient(ImageReference ref, boolean insecure, Optional<Credentials> credentials, Retry retry) {
         this.registry = ref.registry();
         this.base = URI.create((ref.isLoopback() || insecure ? "http://" : "https://") + ref.apiHost());

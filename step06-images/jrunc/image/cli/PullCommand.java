@@ -1,14 +1,11 @@
 package jrunc.image.cli;
 
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import jrunc.image.Credentials;
 import jrunc.image.ImageReference;
 import jrunc.image.Platform;
 import jrunc.image.Progress;
 import jrunc.image.Puller;
 import jrunc.image.RegistryClient;
-import jrunc.image.Retry;
 import jrunc.image.StoredImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,9 +41,7 @@ public final class PullCommand implements Callable<Integer> {
         try {
             ImageReference reference = ImageReference.parse(ref);
             Platform wanted = platform != null ? Platform.parse(platform) : Platform.host();
-            Optional<Credentials> credentials = Credentials.lookup(reference.registry(), creds, System.getenv(),
-                    Credentials.defaultDockerConfig(System.getenv()));
-            RegistryClient client = new RegistryClient(reference, insecure, credentials, Retry.DEFAULT);
+            RegistryClient client = RegistryClient.forCommand(reference, insecure, creds);
             Progress progress = Progress.forStderr(quiet);
             StoredImage image = new Puller(store.open(), progress).pull(client, reference, wanted);
             if (!quiet) System.err.println("pulled " + reference + " (" + wanted + ")");

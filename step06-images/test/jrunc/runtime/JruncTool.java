@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import workshop.testkit.Workshop;
 import workshop.testkit.Command;
 
 /**
@@ -76,5 +77,36 @@ final class JruncTool {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * bin/jrunc runs target/jrunc.jar and would rebuild it with Maven if it were older than
+     * the sources; a nested Maven would recompile the classes this test run is using. So the
+     * jar is made here from exactly the classes under test, with the libraries beside it.
+     */
+    static void packageJarFromTheClassesUnderTest(Path tmp) throws Exception {
+        Path target = Workshop.root().resolve("step06-images/target");
+        Path lib = Files.createDirectories(target.resolve("lib"));
+        List<String> classPath = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (!entry.endsWith(".jar") || entry.contains("junit") || entry.contains("surefire")
+                    || entry.contains("opentest4j") || entry.contains("apiguardian")
+                    || entry.contains("testkit")) {
+                continue;
+            }
+            Files.copy(jar, lib.resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            classPath.add("lib/" + jar.getFileName());
+        }
+        Path manifest = tmp.resolve("MANIFEST.MF");
+        // One entry per manifest line: a continuation line starts with a space.
+        Files.writeString(manifest, "Manifest-Version: 1.0\nMain-Class: jrunc.cli.Jrunc\n"
+                + "Class-Path: " + String.join("\n  ", classPath) + "\n");
+        Path jar = tmp.resolve("jrunc.jar");
+        int rc = java.util.spi.ToolProvider.findFirst("jar").orElseThrow().run(System.out, System.err,
+                "--create", "--file", jar.toString(), "--manifest", manifest.toString(),
+                "-C", target.resolve("classes").toString(), ".");
+        if (rc != 0) throw new AssertionError("jar --create failed: " + rc);
+        Files.move(jar, target.resolve("jrunc.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

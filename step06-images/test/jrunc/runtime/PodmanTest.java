@@ -46,7 +46,7 @@ class PodmanTest {
                 "--runroot", tmp.resolve("run").toString(), "--storage-driver", "vfs",
                 "--cgroup-manager=cgroupfs", "--events-backend=file",
                 "--runtime", Workshop.root().resolve("bin/jrunc").toString());
-        packageJarFromTheClassesUnderTest();
+        JruncTool.packageJarFromTheClassesUnderTest(tmp);
         Command.of(Workshop.root().resolve("bin/jrunc").toString(), "--version")
                 .timeout(Duration.ofMinutes(5)).run().assertExit(0);
         podman("load", "-i", archive.toString()).assertExit(0);
@@ -68,37 +68,6 @@ class PodmanTest {
             }
         }
         Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
-    }
-
-    /**
-     * bin/jrunc runs target/jrunc.jar and would rebuild it with Maven if it were older than
-     * the sources; a nested Maven would recompile the classes this test run is using. So the
-     * jar is made here from exactly the classes under test, with the libraries beside it.
-     */
-    static void packageJarFromTheClassesUnderTest() throws Exception {
-        Path target = Workshop.root().resolve("step06-images/target");
-        Path lib = Files.createDirectories(target.resolve("lib"));
-        List<String> classPath = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path jar = Path.of(entry);
-            if (!entry.endsWith(".jar") || entry.contains("junit") || entry.contains("surefire")
-                    || entry.contains("opentest4j") || entry.contains("apiguardian")
-                    || entry.contains("testkit")) {
-                continue;
-            }
-            Files.copy(jar, lib.resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            classPath.add("lib/" + jar.getFileName());
-        }
-        Path manifest = tmp.resolve("MANIFEST.MF");
-        // One entry per manifest line: a continuation line starts with a space.
-        Files.writeString(manifest, "Manifest-Version: 1.0\nMain-Class: jrunc.cli.Jrunc\n"
-                + "Class-Path: " + String.join("\n  ", classPath) + "\n");
-        Path jar = tmp.resolve("jrunc.jar");
-        int rc = java.util.spi.ToolProvider.findFirst("jar").orElseThrow().run(System.out, System.err,
-                "--create", "--file", jar.toString(), "--manifest", manifest.toString(),
-                "-C", target.resolve("classes").toString(), ".");
-        assertEquals(0, rc, "jar --create");
-        Files.move(jar, target.resolve("jrunc.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     static Command.Result podman(String... args) {
