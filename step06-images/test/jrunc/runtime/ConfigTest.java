@@ -37,9 +37,8 @@ class ConfigTest {
 
     @AfterAll
     static void nothingLeft() {
-        if (before == null) return;
-        Bundles.removeTree(tmp.resolve("bundle"));
-        Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
+        if (jrunc == null) return;
+        before.cleanUpAndAssertNothingLeft(jrunc, tmp, tmp.resolve("bundle"));
     }
 
     static Path bundle(String cgroup, String script, java.util.function.Consumer<ObjectNode> edit) {

@@ -98,6 +98,16 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
         }
     }
 
+    /**
+     * The end of a test class: force-deletes the containers still under jrunc's state root,
+     * removes the bundle trees, then fails with anything of the test's still on the host.
+     */
+    void cleanUpAndAssertNothingLeft(JruncTool jrunc, Path testDir, Path... trees) {
+        for (String id : Container.ids(jrunc.root)) jrunc.run("delete", "--force", id);
+        for (Path tree : trees) Bundles.removeTree(tree);
+        snapshot(testDir).assertNothingLeftSince(this, testDir);
+    }
+
     /** Fails with what appeared since before and is still there (waits for exiting processes). */
     void assertNothingLeftSince(Host before, Path testDir) {
         Host now = this;

@@ -45,9 +45,7 @@ class LifecycleTest {
     @AfterAll
     static void nothingLeft() {
         if (jrunc == null) return;
-        for (String id : Container.ids(jrunc.root)) jrunc.run("delete", "--force", id);
-        Bundles.removeTree(tmp.resolve("bundle"));
-        Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
+        before.cleanUpAndAssertNothingLeft(jrunc, tmp, tmp.resolve("bundle"));
     }
 
     static JsonNode state(String id) throws Exception {

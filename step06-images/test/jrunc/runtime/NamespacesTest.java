@@ -49,9 +49,7 @@ class NamespacesTest {
     @AfterAll
     static void nothingLeft() {
         if (jrunc == null) return;
-        for (String id : Container.ids(jrunc.root)) jrunc.run("delete", "--force", id);
-        Bundles.removeTree(tmp.resolve("bundles"));
-        Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
+        before.cleanUpAndAssertNothingLeft(jrunc, tmp, tmp.resolve("bundles"));
     }
 
     static void userNamespace(ObjectNode c) {

@@ -37,9 +37,7 @@ class TerminalTest {
     @AfterAll
     static void nothingLeft() {
         if (jrunc == null) return;
-        for (String id : Container.ids(jrunc.root)) jrunc.run("delete", "--force", id);
-        Bundles.removeTree(tmp.resolve("bundles"));
-        Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
+        before.cleanUpAndAssertNothingLeft(jrunc, tmp, tmp.resolve("bundles"));
     }
 
     static Path bundle(String name, List<String> args) {
