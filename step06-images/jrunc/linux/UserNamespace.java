@@ -29,6 +29,7 @@ public final class UserNamespace implements AutoCloseable {
     }
 
     private final int holder;
+    private boolean closed;
 
     private UserNamespace(int holder) {
         this.holder = holder;
@@ -123,6 +124,8 @@ public final class UserNamespace implements AutoCloseable {
     /** The holder is only needed until the init has entered: end it and reap it. */
     @Override
     public void close() {
+        if (closed) return; // once reaped, the PID may belong to someone else
+        closed = true;
         LibC.C.kill(holder, LibC.SIGKILL);
         try {
             Spawn.waitFor(holder);
