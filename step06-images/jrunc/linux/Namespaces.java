@@ -36,8 +36,12 @@ public final class Namespaces {
 
     /** The spec's entry for a namespace type, or null. */
     public static jrunc.spec.Spec.Namespace find(jrunc.spec.Spec spec, String type) {
-        if (spec.linux() == null || spec.linux().namespaces() == null) return null;
-        return spec.linux().namespaces().stream().filter(ns -> type.equals(ns.type()))
+        return find(spec.linux(), type);
+    }
+
+    public static jrunc.spec.Spec.Namespace find(jrunc.spec.Spec.Linux linux, String type) {
+        if (linux == null || linux.namespaces() == null) return null;
+        return linux.namespaces().stream().filter(ns -> type.equals(ns.type()))
                 .findFirst().orElse(null);
     }
 

@@ -6,10 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import jrunc.linux.Cgroups;
-import jrunc.linux.Console;
 import jrunc.linux.LibC;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Spawn;
@@ -71,15 +69,9 @@ public final class Creator {
             if (inUserNamespace) {
                 userNamespace = newUserNamespace(spec, rootfs, fifo);
             }
-            if (spec.process().isTerminal()) {
-                if (o.consoleSocket() != null) {
-                    console = Console.connect(o.consoleSocket());
-                } else {
-                    int[] ends = InitLauncher.socketPair(); // run: the pty comes back to us
-                    receiver = ends[0];
-                    console = ends[1];
-                }
-            }
+            int[] ends = InitLauncher.consoleEnds(spec.process().isTerminal(), o.consoleSocket());
+            console = ends[0];
+            receiver = ends[1];
             InitConfig config = new InitConfig("create", o.id(), bundle.toString(),
                     rootfs.toString(), null, inUserNamespace
                     ? InitLauncher.fifoInUserNamespace(o.preserveFds(), console >= 0) : fifo.toString(),
@@ -149,17 +141,17 @@ public final class Creator {
      */
     static void enterNamespaces(Spec spec) {
         int flags = 0;
-        List<Spec.Namespace> joins = new ArrayList<>();
-        for (Spec.Namespace ns : spec.linux().namespaces()) {
+        // In FLAGS order, so mount comes last: joining it changes the thread's root, and the
+        // other paths are host paths. A time namespace is unshare's or nsenter's (below).
+        for (String type : Namespaces.FLAGS.keySet()) {
+            Spec.Namespace ns = Namespaces.find(spec, type);
+            if (ns == null || type.equals("time")) continue;
             if (Namespaces.hasPath(ns)) {
-                if (!ns.type().equals("time")) joins.add(ns); // nsenter joins it
-            } else if (!ns.type().equals("cgroup") && !ns.type().equals("time")) {
-                flags |= Namespaces.FLAGS.get(ns.type());
+                Namespaces.join(type, ns.path());
+            } else if (!type.equals("cgroup")) {
+                flags |= Namespaces.FLAGS.get(type);
             }
         }
-        // Mount last: joining it changes the thread's root, and the other paths are host paths.
-        joins.sort(Comparator.comparing(ns -> List.copyOf(Namespaces.FLAGS.keySet()).indexOf(ns.type())));
-        joins.forEach(ns -> Namespaces.join(ns.type(), ns.path()));
         final int unshare = flags;
         LibC.check(LibC.C.unshare(unshare), "unshare", "0x" + Integer.toHexString(unshare));
     }

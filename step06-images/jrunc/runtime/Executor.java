@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jrunc.linux.Console;
 import jrunc.linux.Tools;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Spawn;
@@ -46,15 +45,9 @@ public final class Executor {
         int console = -1;
         int receiver = -1;
         try {
-            if (o.process().isTerminal()) {
-                if (o.consoleSocket() != null) {
-                    console = Console.connect(o.consoleSocket());
-                } else {
-                    int[] ends = InitLauncher.socketPair(); // the pty comes back to us
-                    receiver = ends[0];
-                    console = ends[1];
-                }
-            }
+            int[] ends = InitLauncher.consoleEnds(o.process().isTerminal(), o.consoleSocket());
+            console = ends[0];
+            receiver = ends[1];
             jrunc.spec.SpecLoader.JSON.writeValue(configFile.toFile(), new InitConfig("exec",
                     o.id(), c.state().bundle(), c.state().rootfs(), o.process(), null,
                     console >= 0 ? InitLauncher.consoleFd(o.preserveFds()) : -1, o.preserveFds(),

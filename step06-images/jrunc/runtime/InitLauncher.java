@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import jrunc.linux.Console;
 import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
 
@@ -47,6 +48,18 @@ final class InitLauncher {
         return cmd;
     }
 
+    /**
+     * The init's console socket and, when the caller relays the pty itself (no
+     * --console-socket), the runtime's end that the master comes back on: {forInit, receiver},
+     * -1 for what there is not.
+     */
+    static int[] consoleEnds(boolean terminal, String socketPath) {
+        if (!terminal) return new int[] {-1, -1};
+        if (socketPath != null) return new int[] {Console.connect(socketPath), -1};
+        int[] pair = socketPair();
+        return new int[] {pair[1], pair[0]};
+    }
+
     /** A socketpair; [0] stays with the runtime, [1] goes to the init. */
     static int[] socketPair() {
         int[] fds = new int[2];
@@ -62,7 +75,7 @@ final class InitLauncher {
         try {
             List<String> cmd = new ArrayList<>(entry.wrapper());
             // After the sync fd: the console socket, then what a user namespace needs.
-            int first = 3 + preserveFds + 1 + (consoleFd >= 0 ? 1 : 0);
+            int first = consoleFd(preserveFds) + (consoleFd >= 0 ? 1 : 0);
             if (entry.userNamespace() && fifo != null) byFd(fifo, opened, first);
             cmd.addAll(entry.userNamespace()
                     ? javaCommandByFds(configFile, stateDir, opened, first)
@@ -113,7 +126,7 @@ final class InitLauncher {
 
     /** Where the init finds exec.fifo when it starts in a user namespace: after the console's. */
     static String fifoInUserNamespace(int preserveFds, boolean console) {
-        return "/proc/self/fd/" + (3 + preserveFds + 1 + (console ? 1 : 0));
+        return "/proc/self/fd/" + (consoleFd(preserveFds) + (console ? 1 : 0));
     }
 
     /** The place the fd opened now will have in the init: after the sync fd, in order. */

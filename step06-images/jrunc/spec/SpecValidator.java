@@ -146,8 +146,7 @@ public final class SpecValidator {
      * init starts as that root. A joined one (path) already has its maps.
      */
     private void checkUserNamespace(Spec.Linux linux) {
-        Spec.Namespace user = linux.namespaces() == null ? null : linux.namespaces().stream()
-                .filter(ns -> "user".equals(ns.type())).findFirst().orElse(null);
+        Spec.Namespace user = Namespaces.find(linux, "user");
         boolean hasMaps = present(linux.uidMappings()) || present(linux.gidMappings());
         if (user == null) {
             require(!hasMaps, "linux.uidMappings: mappings need a new user namespace"
@@ -185,8 +184,7 @@ public final class SpecValidator {
 
     private void checkTimeOffsets(Spec.Linux linux) {
         if (!present(linux.timeOffsets())) return;
-        Spec.Namespace time = linux.namespaces() == null ? null : linux.namespaces().stream()
-                .filter(ns -> "time".equals(ns.type())).findFirst().orElse(null);
+        Spec.Namespace time = Namespaces.find(linux, "time");
         require(time != null && !Namespaces.hasPath(time), "linux.timeOffsets: offsets need a"
                 + " new time namespace (add {\"type\": \"time\"} to linux.namespaces)");
         linux.timeOffsets().fields().forEachRemaining(e -> {
