@@ -92,6 +92,15 @@ public interface LibC extends Library {
     /** prctl(2): per thread (bounding set, keepcaps, no_new_privs, ambient set). */
     int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
+    /** prctl(PR_SET_NAME): the calling thread's name, as /proc/PID/task/TID/comm shows it. */
+    int prctl(int option, String arg2, long arg3, long arg4, long arg5);
+
+    /** memfd_create(2): an anonymous file that lives only as long as an fd refers to it. */
+    int memfd_create(String name, int flags);
+
+    /** getcwd(3): glibc fails with ENOENT when the cwd is not below the process's root. */
+    String getcwd(byte[] buffer, long size);
+
     /** setrlimit(2): per process; raising above the hard limit needs CAP_SYS_RESOURCE. */
     int prlimit(int pid, int resource, long[] newLimit, long[] oldLimit);
 
@@ -172,11 +181,11 @@ public interface LibC extends Library {
     int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ECHILD = 10, EAGAIN = 11, EACCES = 13,
             EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EINVAL = 22;
     int AF_UNIX = 1, SOCK_STREAM = 1, SOL_SOCKET = 1, SCM_RIGHTS = 1;
-    int PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38,
-            PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
+    int PR_SET_DUMPABLE = 4, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_CAPBSET_DROP = 24,
+            PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
     short POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
     long SYS_PIVOT_ROOT = 155, SYS_CAPSET = 126, SYS_CLOSE_RANGE = 436;
-    int CLOSE_RANGE_CLOEXEC = 1 << 2;
+    int CLOSE_RANGE_CLOEXEC = 1 << 2, MFD_CLOEXEC = 1;
     long TIOCSCTTY = 0x540E, TIOCGPTN = 0x80045430L, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414;
     int TCSANOW = 0;
 

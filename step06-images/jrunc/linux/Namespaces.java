@@ -61,12 +61,21 @@ public final class Namespaces {
         int fd = (int) LibC.check(LibC.C.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0),
                 "open namespace", path);
         try {
-            if (type.equals("mount")) {
-                LibC.check(LibC.C.unshare(LibC.CLONE_FS), "unshare", "CLONE_FS");
-            }
-            LibC.check(LibC.C.setns(fd, FLAGS.get(type)), "setns " + type, path);
+            join(type, fd, path);
         } finally {
             LibC.C.close(fd);
         }
+    }
+
+    /** The same, for a namespace the caller already holds an fd of. */
+    public static void join(String type, int fd) {
+        join(type, fd, "fd " + fd);
+    }
+
+    private static void join(String type, int fd, String what) {
+        if (type.equals("mount")) {
+            LibC.check(LibC.C.unshare(LibC.CLONE_FS), "unshare", "CLONE_FS");
+        }
+        LibC.check(LibC.C.setns(fd, FLAGS.get(type)), "setns " + type, what);
     }
 }

@@ -16,6 +16,13 @@ public final class Rlimits {
 
     private Rlimits() {}
 
+    /** The calling process's hard limit for type. */
+    public static long hardLimit(String type) {
+        long[] old = new long[2];
+        LibC.check(LibC.C.prlimit(0, NUMBERS.get(type), null, old), "getrlimit", type);
+        return old[1];
+    }
+
     public static void set(String type, long soft, long hard) {
         LibC.check(LibC.C.prlimit(0, NUMBERS.get(type), new long[] {soft, hard}, null),
                 "setrlimit", type + " soft=" + Long.toUnsignedString(soft) + " hard="

@@ -23,25 +23,37 @@ public final class Spawn {
      * every other fd is closed. Returns the child's PID.
      */
     public static int spawn(ThreadSetup setup, String path, String[] argv, String[] env, int[] fds) {
+        return onFreshThread("jrunc-spawn", () -> {
+            setup.apply();
+            return spawnHere(path, argv, env, fds);
+        });
+    }
+
+    /**
+     * Runs work on a new platform thread and returns its result: what the thread does to its
+     * namespaces, root and cwd dies with it.
+     */
+    public static <T> T onFreshThread(String name, java.util.function.Supplier<T> work) {
         AtomicReference<Object> result = new AtomicReference<>();
         Thread thread = new Thread(() -> {
             try {
-                setup.apply();
-                result.set(spawnHere(path, argv, env, fds));
+                result.set(work.get());
             } catch (RuntimeException | Error e) {
                 result.set(e);
             }
-        }, "jrunc-spawn");
+        }, name);
         thread.start();
         try {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while spawning " + path, e);
+            throw new IllegalStateException("interrupted in " + name, e);
         }
         if (result.get() instanceof RuntimeException e) throw e;
         if (result.get() instanceof Error e) throw e;
-        return (Integer) result.get();
+        @SuppressWarnings("unchecked")
+        T value = (T) result.get();
+        return value;
     }
 
     // tag::posix-spawn[]

@@ -69,13 +69,13 @@ public final class ContainerProcess {
     }
 
     // tag::credentials[]
-    /** Limits, then capabilities and user, in the order the kernel allows them. */
-    public static void applyCredentials(Spec.Process p, int lastCap) {
-        if (p.rlimits() != null) {
-            for (Spec.Rlimit r : p.rlimits()) {
-                Rlimits.set(r.type(), r.soft().longValue(), r.hard().longValue());
-            }
-        }
+    /**
+     * Bounding set, groups, gid, uid — in the order the kernel allows them — keeping the
+     * permitted set across the switch away from uid 0. Limits that need raising go first,
+     * while we may still have CAP_SYS_RESOURCE; lowering waits until just before execve.
+     */
+    public static void becomeUser(Spec.Process p, int lastCap) {
+        setLimits(p, true);
         Spec.Capabilities caps = p.capabilities();
         if (caps != null) Capabilities.limitBounding(caps.bounding(), lastCap);
         Spec.User user = p.user();
@@ -85,11 +85,15 @@ public final class ContainerProcess {
                 ? List.of() : user.additionalGids();
         int[] gids = groups.stream().mapToInt(Integer::intValue).toArray();
         LibC.check(LibC.C.setgroups(gids.length, gids), "setgroups", groups.toString());
-        // Keep the permitted set across the switch away from uid 0.
         LibC.check(LibC.C.prctl(LibC.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl", "PR_SET_KEEPCAPS");
         LibC.check(LibC.C.setresgid(gid, gid, gid), "setresgid", "" + gid);
         LibC.check(LibC.C.setresuid(uid, uid, uid), "setresuid", "" + uid);
+    }
+
+    /** Then the capability sets and no_new_privs: what the process will have, from now on. */
+    public static void restrictCapabilities(Spec.Process p) {
         LibC.check(LibC.C.prctl(LibC.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl", "PR_SET_KEEPCAPS");
+        Spec.Capabilities caps = p.capabilities();
         if (caps != null) {
             Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
             Capabilities.raiseAmbient(caps.ambient(), caps.permitted(), caps.inheritable());
@@ -98,13 +102,44 @@ public final class ContainerProcess {
             LibC.check(LibC.C.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl",
                     "PR_SET_NO_NEW_PRIVS");
         }
-        LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
     }
     // end::credentials[]
+
+    /**
+     * chdir to process.cwd as the container's user, then make sure we landed inside the
+     * container: a cwd such as /proc/self/fd/N could name a directory fd of the host's (the
+     * CVE-2024-21626 class), and glibc's getcwd fails with ENOENT for a cwd outside our root.
+     */
+    // tag::verify-cwd[]
+    public static void changeDirectory(String cwd) {
+        LibC.check(LibC.C.chdir(cwd), "chdir", cwd + " (process.cwd)");
+        byte[] buffer = new byte[4096];
+        if (LibC.C.getcwd(buffer, buffer.length) == null) {
+            int errno = com.sun.jna.Native.getLastError();
+            throw new LibC.SyscallException("getcwd after chdir", cwd + " (process.cwd)", errno,
+                    errno == LibC.ENOENT ? "process.cwd leads outside the container's root"
+                    + " file system: give a path inside it" : null);
+        }
+    }
+    // end::verify-cwd[]
+
+    /** process.rlimits that raise (raising = true) or do not raise the current hard limit. */
+    static void setLimits(Spec.Process p, boolean raising) {
+        if (p.rlimits() == null) return;
+        for (Spec.Rlimit r : p.rlimits()) {
+            long hard = r.hard().longValue();
+            if (Long.compareUnsigned(hard, Rlimits.hardLimit(r.type())) > 0 == raising) {
+                Rlimits.set(r.type(), r.soft().longValue(), hard);
+            }
+        }
+    }
 
     // tag::exec[]
     /** execve with the JVM's leftovers cleaned; returns only by throwing. */
     public static void exec(String program, Spec.Process p, String[] env, int keepFds) {
+        setLimits(p, false); // last: a low RLIMIT_AS or RLIMIT_NPROC would stop the JVM itself
+        Spec.User user = p.user();
+        LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
         LibC.check(LibC.C.sigprocmask(LibC.SIG_SETMASK, LibC.emptySignalSet(), null),
                 "sigprocmask", "SIG_SETMASK");
         LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,

@@ -7,9 +7,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import jrunc.linux.Capabilities;
 import jrunc.linux.Cgroups;
 import jrunc.linux.LibC;
 import jrunc.linux.Namespaces;
+import jrunc.linux.ReadOnlyView;
 import jrunc.linux.Spawn;
 import jrunc.linux.Tools;
 import jrunc.linux.UserNamespace;
@@ -72,19 +75,22 @@ public final class Creator {
             int[] ends = InitLauncher.consoleEnds(spec.process().isTerminal(), o.consoleSocket());
             console = ends[0];
             receiver = ends[1];
-            InitConfig config = new InitConfig("create", o.id(), bundle.toString(),
-                    rootfs.toString(), null, inUserNamespace
-                    ? InitLauncher.fifoInUserNamespace(o.preserveFds(), console >= 0) : fifo.toString(),
-                    console >= 0 ? InitLauncher.consoleFd(o.preserveFds()) : -1, o.preserveFds(),
-                    linux == null ? null : linux.cgroupsPath(), cgroups.created(), 0);
-            Path configFile = dir.resolve("init.json");
-            SpecLoader.JSON.writeValue(configFile.toFile(), config);
+            InitLauncher.Fds fds = new InitLauncher.Fds(o.preserveFds());
+            int consoleFd = console >= 0 ? fds.place(console) : -1;
+            // In a user namespace the init may not reach the state directory: by fd.
+            String fifoForInit = inUserNamespace ? "/proc/self/fd/" + fds.open(fifo) : fifo.toString();
+            List<Integer> launchOnly = new ArrayList<>();
+            Set<Path> readOnly = RuntimeFiles.forInit(InitLauncher.jnaLibraryDirectory(dir));
             int[] pair = InitLauncher.socketPair();
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
-                child = InitLauncher.launch(entry(spec, userNamespace), configFile,
-                        o.preserveFds(), pair[1], dir, console, fifo);
+                child = InitLauncher.launchInit(entry(spec, userNamespace, readOnly), fds,
+                        o.preserveFds(), pair[1], dir, launchOnly);
                 LibC.C.close(pair[1]);
+                InitLauncher.sendConfig(sync, new InitConfig("create", o.id(), bundle.toString(),
+                        rootfs.toString(), null, fifoForInit, consoleFd, o.preserveFds(),
+                        linux == null ? null : linux.cgroupsPath(), cgroups.created(), -1,
+                        launchOnly, Capabilities.lastCap()));
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace);
             } finally {
                 sync.close();
@@ -99,11 +105,10 @@ public final class Creator {
             container.child = child;
             container.consoleReceiver = receiver;
             return container;
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             if (receiver >= 0) LibC.C.close(receiver);
             undo(pid, child, cgroups, dir);
-            if (e instanceof RuntimeException r) throw r;
-            throw new JruncException("create " + o.id() + ": " + e.getMessage());
+            throw e;
         } finally {
             if (userNamespace != null) userNamespace.close();
             if (console >= 0) LibC.C.close(console);
@@ -165,9 +170,10 @@ public final class Creator {
      * which makes the new namespaces (so the user namespace owns them) and forks the init as
      * PID 1. A time namespace is the same in both cases: its clock offsets can only be written
      * by a single-threaded process (/proc/PID/timens_offsets is per process), so unshare
-     * --time makes it and nsenter --time joins one.
+     * --time makes it and nsenter --time joins one. Either way the spawning thread's new
+     * mount namespace gets read-only views of the files our JVM runs from first.
      */
-    static InitLauncher.Entry entry(Spec spec, UserNamespace created) {
+    static InitLauncher.Entry entry(Spec spec, UserNamespace created, Set<Path> readOnly) {
         Spec.Namespace user = Namespaces.find(spec, "user");
         Spec.Namespace time = Namespaces.find(spec, "time");
         if (user == null) {
@@ -179,7 +185,11 @@ public final class Creator {
                 wrapper.addAll(timeOffsets(spec));
                 wrapper.add("--");
             }
-            return new InitLauncher.Entry(() -> enterNamespaces(spec), wrapper, false);
+            boolean newMounts = !Namespaces.hasPath(Namespaces.find(spec, "mount"));
+            return new InitLauncher.Entry(() -> {
+                enterNamespaces(spec);
+                if (newMounts) ReadOnlyView.protectInPlace(readOnly);
+            }, wrapper, false);
         }
         List<String> wrapper = new ArrayList<>(List.of(Tools.find("nsenter"),
                 "--user=" + (created != null ? created.path() : user.path())));
@@ -202,7 +212,11 @@ public final class Creator {
             if (unshare.contains("--pid")) wrapper.add("--fork");
             wrapper.add("--");
         }
-        return new InitLauncher.Entry(() -> {}, wrapper, true);
+        return new InitLauncher.Entry(() -> {
+            // unshare --mount below copies this namespace, with the views locked read-only.
+            LibC.check(LibC.C.unshare(LibC.CLONE_NEWNS), "unshare", "CLONE_NEWNS");
+            ReadOnlyView.protectInPlace(readOnly);
+        }, wrapper, true);
     }
     // end::user-namespace-entry[]
 

@@ -5,17 +5,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jrunc.linux.Tools;
+import java.util.Map;
+import jrunc.linux.Capabilities;
+import jrunc.linux.LibC;
+import jrunc.linux.Mounts;
 import jrunc.linux.Namespaces;
+import jrunc.linux.ReadOnlyView;
 import jrunc.linux.Spawn;
+import jrunc.linux.Tools;
 import jrunc.spec.Spec;
 import jrunc.spec.SpecException;
 
 /**
- * "exec": a new process in a running container. A fresh thread joins the container's
- * namespaces (all but mount: the init JVM must still find java and its jars on the host)
- * and spawns an init JVM in "exec" mode; the runtime puts it into the container's cgroup;
- * the init then enters the mount namespace and execs.
+ * "exec": a new process in a running container. The helper that becomes it is a JVM, which
+ * cannot start inside the container's mount namespace (java and its jars are not there),
+ * and anything the container can see must not hold the host. So: a private mount namespace
+ * whose root is a small read-only tree with only the JDK, the jars and the libraries
+ * ({@link ReadOnlyView#enterMinimalRoot}); nsenter enters the container's other namespaces
+ * and that tree, and forks the helper JVM into the container's PID namespace; the runtime
+ * puts it into the container's cgroup; the helper enters the container's mount namespace
+ * (by an fd) and execs.
  */
 public final class Executor {
     private Executor() {}
@@ -32,50 +41,53 @@ public final class Executor {
         }
         Spec spec = c.spec();
         jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
-        if (o.process().isTerminal() ? o.consoleSocket() == null && o.detach()
-                : o.consoleSocket() != null) {
-            throw new SpecException("process.terminal " + o.process().isTerminal()
-                    + (o.consoleSocket() == null ? " with --detach needs --console-socket"
-                    : " but --console-socket was given"));
-        }
+        checkTerminal(o);
         int initPid = c.state().pid();
-        Path configFile = c.dir.resolve("exec-" + System.nanoTime() + ".json");
         int pid;
         int child;
         int console = -1;
         int receiver = -1;
+        InitLauncher.Fds fds = new InitLauncher.Fds(o.preserveFds());
         try {
             int[] ends = InitLauncher.consoleEnds(o.process().isTerminal(), o.consoleSocket());
             console = ends[0];
             receiver = ends[1];
-            jrunc.spec.SpecLoader.JSON.writeValue(configFile.toFile(), new InitConfig("exec",
-                    o.id(), c.state().bundle(), c.state().rootfs(), o.process(), null,
-                    console >= 0 ? InitLauncher.consoleFd(o.preserveFds()) : -1, o.preserveFds(),
-                    c.state().cgroupsPath(), c.state().cgroupsCreated(), initPid));
+            int consoleFd = console >= 0 ? fds.place(console) : -1;
+            int mountNs = fds.own(LibC.check(LibC.C.open(nsPath(initPid, "mount"),
+                    LibC.O_RDONLY | LibC.O_CLOEXEC, 0), "open", nsPath(initPid, "mount")));
+            int view = fds.own(minimalRoot(c.dir.resolve("view"), o.preserveFds()));
             int[] pair = InitLauncher.socketPair();
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
-                child = InitLauncher.launch(entry(spec, initPid), configFile,
-                        o.preserveFds(), pair[1], c.dir, console, null);
-                jrunc.linux.LibC.C.close(pair[1]);
-                pid = Integer.parseInt(Creator.expect(sync, "started", child));
+                child = Spawn.spawn(() -> {}, Tools.find("nsenter"),
+                        nsenter(spec, initPid, view).toArray(new String[0]), new String[] {
+                            "PATH=" + ContainerProcess.DEFAULT_PATH,
+                            // No /proc in the tree: the loader finds libjli.so ($ORIGIN) here.
+                            "LD_ORIGIN_PATH=" + RuntimeFiles.JDK + "/bin"},
+                        fds.layout(o.preserveFds(), pair[1]));
+                LibC.C.close(pair[1]);
+                InitLauncher.sendConfig(sync, new InitConfig("exec", o.id(), c.state().bundle(),
+                        c.state().rootfs(), o.process(), null, consoleFd, o.preserveFds(),
+                        c.state().cgroupsPath(), c.state().cgroupsCreated(), mountNs,
+                        List.of(view), Capabilities.lastCap()));
+                Creator.expect(sync, "started", child);
+                // With a PID namespace, nsenter forks the helper into it and waits for it.
+                pid = Namespaces.find(spec, "pid") == null ? child : Processes.onlyChild(child);
                 c.cgroups().join(pid);
+                if (o.process().oomScoreAdj() != null) {
+                    Mounts.writeFile("/proc/" + pid + "/oom_score_adj", o.process().oomScoreAdj().toString());
+                }
                 sync.send("go " + pid);
                 Creator.expect(sync, "ready", child);
             } finally {
                 sync.close();
             }
-        } catch (IOException | RuntimeException e) {
-            if (receiver >= 0) jrunc.linux.LibC.C.close(receiver);
-            if (e instanceof RuntimeException r) throw r;
-            throw new JruncException("exec in " + o.id() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            if (receiver >= 0) LibC.C.close(receiver);
+            throw e;
         } finally {
-            if (console >= 0) jrunc.linux.LibC.C.close(console);
-            try {
-                Files.deleteIfExists(configFile);
-            } catch (IOException ignored) {
-                // the state directory goes away with the container anyway
-            }
+            fds.close();
+            if (console >= 0) LibC.C.close(console);
         }
         if (o.pidFile() != null) Creator.writePidFile(o.pidFile(), pid);
         if (o.detach()) return 0;
@@ -86,29 +98,62 @@ public final class Executor {
     }
     // end::exec[]
 
+    static void checkTerminal(Options o) {
+        if (o.process().isTerminal() ? o.consoleSocket() == null && o.detach()
+                : o.consoleSocket() != null) {
+            throw new SpecException("process.terminal " + o.process().isTerminal()
+                    + (o.consoleSocket() == null ? " with --detach needs --console-socket"
+                    : " but --console-socket was given"));
+        }
+    }
+
     /**
-     * The container's namespaces, from its init's /proc/PID/ns, except mount. A JVM thread
-     * joins them, except a user or time namespace: nsenter joins those (and, with a user
-     * namespace, all the others, which the user namespace owns).
+     * The helper's tree, in a mount namespace of its own (the returned fd holds it): the
+     * JDK, the jars and JNA at neutral paths, the system libraries at theirs, the launcher's
+     * argument file; nothing writable, nothing else of the host.
      */
-    static InitLauncher.Entry entry(Spec spec, int initPid) {
-        boolean user = Namespaces.find(spec, "user") != null;
-        List<String> wrapper = new ArrayList<>();
+    static int minimalRoot(Path mountPoint, int preserveFds) {
+        Path jna = InitLauncher.jnaLibraryDirectory(mountPoint.getParent());
+        try {
+            Files.createDirectories(mountPoint);
+        } catch (IOException e) {
+            throw new JruncException("create " + mountPoint + ": " + e.getMessage());
+        }
+        Map<String, Path> views = RuntimeFiles.viewsForExec(jna);
+        List<Path> mirrors = RuntimeFiles.mirroredForExec();
+        List<String> args = InitLauncher.jvmOptions();
+        List<String> jars = views.keySet().stream().filter(k -> k.startsWith(RuntimeFiles.JARS)).toList();
+        args.addAll(List.of("-Djna.boot.library.path=" + RuntimeFiles.JNA,
+                "-cp", String.join(":", jars), Init.class.getName(), Integer.toString(3 + preserveFds)));
+        return Spawn.onFreshThread("jrunc-exec-view", () -> {
+            LibC.check(LibC.C.unshare(LibC.CLONE_NEWNS), "unshare", "CLONE_NEWNS");
+            int ns = (int) LibC.check(LibC.C.open("/proc/thread-self/ns/mnt",
+                    LibC.O_RDONLY | LibC.O_CLOEXEC, 0), "open", "/proc/thread-self/ns/mnt");
+            try {
+                ReadOnlyView.enterMinimalRoot(mountPoint, views, mirrors,
+                        Map.of(RuntimeFiles.ARGS, InitLauncher.argumentFileText(args)));
+            } catch (RuntimeException e) {
+                LibC.C.close(ns);
+                throw e;
+            }
+            return ns;
+        });
+    }
+
+    /**
+     * nsenter joins the container's namespaces (the user namespace first, when there is one,
+     * and then it runs as the container's root) and the helper's tree, then forks the helper
+     * into the container's PID namespace.
+     */
+    static List<String> nsenter(Spec spec, int initPid, int viewFd) {
+        List<String> argv = new ArrayList<>(List.of(Tools.find("nsenter")));
         for (Spec.Namespace ns : spec.linux().namespaces()) {
             if (ns.type().equals("mount")) continue;
-            if (user || ns.type().equals("time")) {
-                if (wrapper.isEmpty()) wrapper.add(Tools.find("nsenter"));
-                wrapper.add("--" + Namespaces.optionName(ns.type()) + "=" + nsPath(initPid, ns.type()));
-            }
+            argv.add("--" + Namespaces.optionName(ns.type()) + "=" + nsPath(initPid, ns.type()));
         }
-        if (!wrapper.isEmpty()) wrapper.add("--");
-        Spawn.ThreadSetup thread = user ? () -> {} : () -> {
-            for (Spec.Namespace ns : spec.linux().namespaces()) {
-                if (ns.type().equals("mount") || ns.type().equals("time")) continue;
-                Namespaces.join(ns.type(), nsPath(initPid, ns.type()));
-            }
-        };
-        return new InitLauncher.Entry(thread, wrapper, user);
+        argv.addAll(List.of("--mount=/proc/self/fd/" + viewFd, "--",
+                RuntimeFiles.JDK + "/bin/java", "@" + RuntimeFiles.ARGS));
+        return argv;
     }
 
     static String nsPath(int initPid, String type) {

@@ -32,12 +32,17 @@ public final class Init {
     private Init() {}
 
     public static void main(String[] args) throws Exception {
-        InitConfig config = SpecLoader.JSON.readValue(Path.of(args[0]).toFile(), InitConfig.class);
-        SyncChannel sync = new SyncChannel(config.syncFd());
+        // Until it execs, nothing of this JVM is for other processes to open via /proc/PID.
+        LibC.C.prctl(LibC.PR_SET_DUMPABLE, 0, 0, 0, 0);
+        SyncChannel sync = new SyncChannel(Integer.parseInt(args[0]));
+        InitConfig config;
         int hostPid;
         try {
-            // Our /proc is still the host's: it names us by our PID there, not by 1.
-            sync.send("started " + Files.readSymbolicLink(Path.of("/proc/self")));
+            config = readConfig(sync);
+            // Our /proc is still the host's (create): it names us by our PID there, not by 1.
+            // The exec helper has no /proc: the runtime finds its PID itself.
+            sync.send(config.mode().equals("exec") ? "started"
+                    : "started " + Files.readSymbolicLink(Path.of("/proc/self")));
             String go = sync.receive();
             if (go == null || !go.startsWith("go ")) System.exit(1);
             hostPid = Integer.parseInt(go.substring(3));
@@ -58,11 +63,27 @@ public final class Init {
         }
     }
 
+    /** The first line on the channel: "config BASE64-JSON". */
+    static InitConfig readConfig(SyncChannel sync) throws java.io.IOException {
+        String line = sync.receive();
+        if (line == null || !line.startsWith("config ")) throw new java.io.IOException("no config");
+        return SpecLoader.JSON.readValue(java.util.Base64.getDecoder().decode(line.substring(7)),
+                InitConfig.class);
+    }
+
     /** Before "ready" the runtime reports the error; afterwards only stderr is left. */
     static void fail(SyncChannel sync, String message, int status) {
         sync.send("error " + status + " " + message);
         System.err.println("jrunc init: " + message);
         System.exit(status);
+    }
+
+    /**
+     * The fds this JVM was started with (java, its argument file, the class path and JNA in
+     * a user namespace) hold host files and directories: gone before the container exists.
+     */
+    static void closeLaunchFds(InitConfig config) {
+        for (int fd : config.launchFds()) LibC.C.close(fd);
     }
 
     // tag::init-create[]
@@ -89,24 +110,36 @@ public final class Init {
             Mounts.writeFile("/proc/self/oom_score_adj", spec.process().oomScoreAdj().toString());
         }
         setHostname(spec);
-        int lastCap = Capabilities.lastCap();
         // runc reads /etc/passwd inside the finished container: a masked one has no users.
         boolean passwdMasked = spec.linux().maskedPaths() != null
                 && spec.linux().maskedPaths().contains("/etc/passwd");
         String[] env = ContainerProcess.environment(spec.process(), passwdMasked
                 ? Path.of("/dev/null") : Mounts.secureJoin(rootfs, "/etc/passwd"));
+        closeLaunchFds(config);
         Mounts.pivotRoot(rootfs);
         finishRootfs(spec);
-        String program = chdirAndResolve(spec.process());
+        String program = becomeContainerProcess(spec.process(), config.lastCap());
         sync.send("ready");
-        waitForStart(fifo);
+        waitForStart(fifo); // with the container's credentials already, as runc's init
         Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
                 "startContainer", state);
         if (slave >= 0) Console.becomeStdio(slave);
-        ContainerProcess.applyCredentials(spec.process(), lastCap);
         ContainerProcess.exec(program, spec.process(), env, config.preserveFds());
     }
     // end::init-create[]
+
+    /**
+     * The container's user, cwd and capabilities, on this thread, named jrunc-init so the
+     * tests can find it. Returns the program to exec.
+     */
+    static String becomeContainerProcess(Spec.Process process, int lastCap) {
+        LibC.C.prctl(LibC.PR_SET_NAME, "jrunc-init", 0, 0, 0);
+        ContainerProcess.becomeUser(process, lastCap);
+        ContainerProcess.changeDirectory(process.cwd());
+        String program = ContainerProcess.resolve(process);
+        ContainerProcess.restrictCapabilities(process);
+        return program;
+    }
 
     // tag::prepare-rootfs[]
     static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
@@ -192,11 +225,6 @@ public final class Init {
         }
     }
 
-    static String chdirAndResolve(Spec.Process process) {
-        LibC.check(LibC.C.chdir(process.cwd()), "chdir", process.cwd() + " (process.cwd)");
-        return ContainerProcess.resolve(process);
-    }
-
     // tag::exec-fifo[]
     /** Opening exec.fifo for writing blocks until "jrunc start" opens it for reading. */
     static void waitForStart(int fifo) {
@@ -209,28 +237,27 @@ public final class Init {
     }
     // end::exec-fifo[]
 
-    /** exec mode: enter the container's mount namespace (the others were joined by the runtime). */
+    /**
+     * exec mode: the helper starts in its minimal read-only tree, already in the container's
+     * other namespaces and cgroup; it enters the container's mount namespace by fd, and then
+     * does everything else there, as the container sees it.
+     */
     static void execInto(InitConfig config, SyncChannel sync) {
+        closeLaunchFds(config);
+        Namespaces.join("mount", config.mountNamespaceFd());
+        LibC.C.close(config.mountNamespaceFd());
         int slave = -1;
         if (config.consoleFd() >= 0) {
-            String devpts = "/proc/" + config.containerPid() + "/root/dev/pts";
-            int[] pty = Console.openPty(devpts);
+            int[] pty = Console.openPty("/dev/pts");
             Console.sendMaster(config.consoleFd(), pty[0], "/dev/pts/" + pty[2]);
             LibC.C.close(pty[0]);
             LibC.C.close(config.consoleFd());
             slave = pty[1];
         }
-        if (config.process().oomScoreAdj() != null) {
-            Mounts.writeFile("/proc/self/oom_score_adj", config.process().oomScoreAdj().toString());
-        }
-        int lastCap = Capabilities.lastCap();
-        String[] env = ContainerProcess.environment(config.process(),
-                Path.of("/proc/" + config.containerPid() + "/root/etc/passwd"));
-        Namespaces.join("mount", "/proc/" + config.containerPid() + "/ns/mnt");
-        String program = chdirAndResolve(config.process());
+        String[] env = ContainerProcess.environment(config.process(), Path.of("/etc/passwd"));
+        String program = becomeContainerProcess(config.process(), config.lastCap());
         sync.send("ready");
         if (slave >= 0) Console.becomeStdio(slave);
-        ContainerProcess.applyCredentials(config.process(), lastCap);
         ContainerProcess.exec(program, config.process(), env, config.preserveFds());
     }
 

@@ -4,14 +4,17 @@ import java.util.List;
 import jrunc.spec.Spec;
 
 /**
- * What the runtime tells its init (written to ROOT/ID/init.json or exec-N.json before the init
- * starts). mode "create" sets up a new container from the bundle's config; mode "exec" joins
- * the running container of containerPid with process. consoleFd is a connected socket for the
- * terminal's master end, or -1.
+ * What the runtime tells its init, as the first line on their channel. mode "create" sets up
+ * a new container from the bundle's config; mode "exec" joins a running container (whose
+ * mount namespace is at fd mountNamespaceFd) with process. consoleFd is a connected socket
+ * for the terminal's master end, or -1. launchFds are the fds the init was started with
+ * (its argument file, java, the class path in a user namespace): it closes them once its JVM
+ * is up, so none of them reaches the container. lastCap is the host's highest capability.
  */
 public record InitConfig(String mode, String id, String bundle, String rootfs,
         Spec.Process process, String fifo, int consoleFd, int preserveFds,
-        String cgroupsPath, List<String> cgroupsCreated, int containerPid) {
+        String cgroupsPath, List<String> cgroupsCreated, int mountNamespaceFd,
+        List<Integer> launchFds, int lastCap) {
 
     /** The socketpair end sits right after the preserved fds 3..3+N-1. */
     public int syncFd() {

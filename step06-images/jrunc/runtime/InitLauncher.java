@@ -2,10 +2,12 @@ package jrunc.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,9 +18,11 @@ import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
 
 /**
- * Starts the init JVM ({@link Init}) with the runtime's own class path, from a thread that
- * first enters the container's namespaces. The init gets the preserved fds at 3.. and its end
- * of the socketpair right after them.
+ * Starts the init JVM ({@link Init}) with the runtime's own class path. The init gets the
+ * preserved fds at 3.., its end of the socketpair right after them, then the fds named in
+ * its {@link InitConfig}; its settings come over the socketpair, so its command line (which
+ * every process of the container can read) shows no host path: it is {@code
+ * /proc/self/fd/J @/proc/self/fd/A}, the java binary and an argument file, both by fd.
  */
 final class InitLauncher {
     private InitLauncher() {}
@@ -31,21 +35,129 @@ final class InitLauncher {
      */
     record Entry(Spawn.ThreadSetup thread, List<String> wrapper, boolean userNamespace) {}
 
-    /** The JVM command line: same java, same class path, start-up tuned for a short life. */
-    static List<String> javaCommand(Path configFile) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(List.of("-XX:-MaxFDLimit", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED"));
-        String jnaBoot = System.getProperty("jna.boot.library.path");
-        if (jnaBoot != null) cmd.add("-Djna.boot.library.path=" + jnaBoot);
-        String extra = System.getProperty("jrunc.init.options");
-        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
-        cmd.add(Init.class.getName());
-        cmd.add(configFile.toString());
-        return cmd;
+    /** The fds placed in the init after the sync fd, in order, and the numbers they get. */
+    static final class Fds {
+        final int first;
+        final List<Integer> opened = new ArrayList<>(); // ours to close after the spawn
+        final List<Integer> placed = new ArrayList<>(); // the caller's, placed as they are
+
+        Fds(int preserveFds) {
+            this.first = 3 + preserveFds + 1;
+        }
+
+        /** Places fd; returns its number in the init. */
+        int place(int fd) {
+            placed.add(fd);
+            return first + placed.size() - 1;
+        }
+
+        /** Places an fd that is ours to close; returns its number in the init. */
+        int own(long fd) {
+            opened.add((int) fd);
+            return place((int) fd);
+        }
+
+        /** Opens path (O_PATH) and places it; returns its number in the init. */
+        int open(Path path) {
+            int fd = (int) LibC.check(LibC.C.open(path.toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0),
+                    "open", path.toString());
+            opened.add(fd);
+            return place(fd);
+        }
+
+        int[] layout(int preserveFds, int syncEnd) {
+            int[] fds = new int[preserveFds + 1 + placed.size()];
+            for (int i = 0; i < preserveFds; i++) fds[i] = 3 + i;
+            fds[preserveFds] = syncEnd;
+            for (int i = 0; i < placed.size(); i++) fds[preserveFds + 1 + i] = placed.get(i);
+            return fds;
+        }
+
+        void close() {
+            opened.forEach(LibC.C::close);
+            opened.clear();
+        }
+    }
+
+    /**
+     * JVM options for a short life. The attach mechanism is off (no socket in a shared /tmp);
+     * a library search path keeps JNA from forking "ldconfig -p" into the container.
+     */
+    static List<String> jvmOptions() {
+        return new ArrayList<>(List.of("-XX:-MaxFDLimit", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-XX:+DisableAttachMechanism",
+                "--enable-native-access=ALL-UNNAMED", "-Djna.nounpack=true",
+                "-Djna.platform.library.path=/usr/lib:/lib"));
+    }
+
+    /**
+     * Spawns the init for "create": java and its arguments by fd, the class path by host path
+     * (or by fd in a user namespace). Returns the spawned PID (a wrapper's, if there is one).
+     */
+    static int launchInit(Entry entry, Fds fds, int preserveFds, int syncEnd, Path stateDir,
+            List<Integer> launchOnly) {
+        try {
+            List<String> args = jvmOptions();
+            String extra = System.getProperty("jrunc.init.options");
+            if (extra != null && !extra.isBlank()) args.addAll(List.of(extra.trim().split("\\s+")));
+            List<String> classPath = new ArrayList<>();
+            String jna;
+            if (entry.userNamespace()) {
+                classPath.addAll(classPathByFds(fds, launchOnly));
+                int jnaFd = fds.open(jnaLibraryDirectory(stateDir));
+                launchOnly.add(jnaFd);
+                jna = "/proc/self/fd/" + jnaFd;
+                args.removeIf(o -> o.startsWith("-XX:SharedArchiveFile=") || o.startsWith("-Xlog:cds"));
+            } else {
+                classPath.add(System.getProperty("java.class.path")); // as the archive has it
+                jna = jnaLibraryDirectory(stateDir).toString();
+            }
+            args.addAll(List.of("-Djna.boot.library.path=" + jna, "-cp", String.join(":", classPath),
+                    Init.class.getName(), Integer.toString(3 + preserveFds)));
+            int argFile = argumentFile(args);
+            fds.opened.add(argFile);
+            int argFd = fds.place(argFile);
+            launchOnly.add(argFd);
+            int javaFd = fds.open(Path.of(System.getProperty("java.home"), "bin", "java"));
+            launchOnly.add(javaFd);
+            List<String> cmd = new ArrayList<>(entry.wrapper());
+            cmd.addAll(List.of("/proc/self/fd/" + javaFd, "@/proc/self/fd/" + argFd));
+            Log.debug("spawning init: " + String.join(" ", cmd) + " with " + String.join(" ", args));
+            return Spawn.spawn(entry.thread(), cmd.get(0), cmd.toArray(new String[0]),
+                    new String[] {"PATH=" + ContainerProcess.DEFAULT_PATH},
+                    fds.layout(preserveFds, syncEnd));
+        } finally {
+            fds.close();
+        }
+    }
+
+    /** The java launcher's argument file (one quoted argument a line), in a memfd. */
+    static int argumentFile(List<String> args) {
+        String text = argumentFileText(args);
+        int fd = (int) LibC.check(LibC.C.memfd_create("jrunc-init-args", LibC.MFD_CLOEXEC),
+                "memfd_create", "jrunc-init-args");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        LibC.check(LibC.C.write(fd, bytes, bytes.length), "write", "jrunc-init-args");
+        return fd;
+    }
+
+    /** One argument a line, quoted, with \\ and \" escaped: the launcher's @file syntax. */
+    static String argumentFileText(List<String> args) {
+        StringBuilder text = new StringBuilder();
+        for (String a : args) {
+            text.append('"').append(a.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+        }
+        return text.toString();
+    }
+
+    /** Sends the init its settings: the first line on the channel. */
+    static void sendConfig(SyncChannel sync, InitConfig config) {
+        try {
+            byte[] json = jrunc.spec.SpecLoader.JSON.writeValueAsBytes(config);
+            sync.send("config " + Base64.getEncoder().encodeToString(json));
+        } catch (IOException e) {
+            throw new JruncException("encode the init's settings: " + e.getMessage());
+        }
     }
 
     /**
@@ -68,74 +180,24 @@ final class InitLauncher {
         return fds;
     }
 
-    /** Spawns the init; returns the PID of the spawned process (a wrapper, if there is one). */
-    static int launch(Entry entry, Path configFile, int preserveFds, int childEnd, Path stateDir,
-            int consoleFd, Path fifo) {
-        List<Integer> opened = new ArrayList<>();
-        try {
-            List<String> cmd = new ArrayList<>(entry.wrapper());
-            // After the sync fd: the console socket, then what a user namespace needs.
-            int first = consoleFd(preserveFds) + (consoleFd >= 0 ? 1 : 0);
-            if (entry.userNamespace() && fifo != null) byFd(fifo, opened, first);
-            cmd.addAll(entry.userNamespace()
-                    ? javaCommandByFds(configFile, stateDir, opened, first)
-                    : javaCommand(configFile));
-            List<Integer> extra = new ArrayList<>();
-            if (consoleFd >= 0) extra.add(consoleFd);
-            extra.addAll(opened);
-            int[] fds = new int[preserveFds + 1 + extra.size()];
-            for (int i = 0; i < preserveFds; i++) fds[i] = 3 + i;
-            fds[preserveFds] = childEnd;
-            for (int i = 0; i < extra.size(); i++) fds[preserveFds + 1 + i] = extra.get(i);
-            String[] env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-            Log.debug("spawning init: " + String.join(" ", cmd));
-            return Spawn.spawn(entry.thread(), cmd.get(0), cmd.toArray(new String[0]), env, fds);
-        } finally {
-            opened.forEach(LibC.C::close);
-        }
-    }
-
     // tag::class-path-fds[]
     /**
-     * The java command for an init that starts as the container's root in a user namespace.
+     * The class path of an init that starts as the container's root in a user namespace.
      * The host sees that root as an unprivileged uid, which may not reach the class path (a
-     * Maven repository under /root, say). The runtime opens every class path entry, the JNA
-     * library and the config file while it is still root, and the init reads them through
-     * /proc/self/fd/N, where only each file's own permission bits count.
+     * Maven repository under /root, say). The runtime opens every entry while it is still
+     * root, and the init reads them through /proc/self/fd/N, where only each file's own
+     * permission bits count. The init closes these fds as soon as its JVM has opened them.
      */
-    static List<String> javaCommandByFds(Path configFile, Path stateDir, List<Integer> opened,
-            int firstFd) {
+    static List<String> classPathByFds(Fds fds, List<Integer> launchOnly) {
         List<String> classPath = new ArrayList<>();
-        for (Path entry : classPathEntries()) classPath.add(byFd(entry, opened, firstFd));
-        String jna = byFd(jnaLibraryDirectory(stateDir), opened, firstFd);
-        String config = byFd(configFile, opened, firstFd);
-        List<String> cmd = javaCommand(Path.of(config));
-        cmd.set(cmd.indexOf("-cp") + 1, String.join(":", classPath));
-        cmd.removeIf(o -> o.startsWith("-Djna.boot.library.path=") || o.startsWith("-XX:SharedArchiveFile=")
-                || o.startsWith("-Xlog:cds"));
-        cmd.add(1, "-Djna.boot.library.path=" + jna);
-        cmd.add(2, "-Djna.nounpack=true");
-        return cmd;
+        for (Path entry : classPathEntries()) {
+            int fd = fds.open(entry);
+            launchOnly.add(fd);
+            classPath.add("/proc/self/fd/" + fd);
+        }
+        return classPath;
     }
     // end::class-path-fds[]
-
-    /** The init's fd for the console socket: the first after the sync fd. */
-    static int consoleFd(int preserveFds) {
-        return 3 + preserveFds + 1;
-    }
-
-    /** Where the init finds exec.fifo when it starts in a user namespace: after the console's. */
-    static String fifoInUserNamespace(int preserveFds, boolean console) {
-        return "/proc/self/fd/" + (consoleFd(preserveFds) + (console ? 1 : 0));
-    }
-
-    /** The place the fd opened now will have in the init: after the sync fd, in order. */
-    private static String byFd(Path path, List<Integer> opened, int firstFd) {
-        int fd = (int) LibC.check(LibC.C.open(path.toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0),
-                "open", path.toString());
-        opened.add(fd);
-        return "/proc/self/fd/" + (firstFd + opened.size() - 1);
-    }
 
     /** java.class.path, with the jars that a jar's manifest Class-Path adds. */
     static List<Path> classPathEntries() {

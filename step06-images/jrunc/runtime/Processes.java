@@ -21,6 +21,18 @@ public final class Processes {
                 && Long.parseLong(fields[19]) == startTime;
     }
 
+    /** The one child of pid (nsenter's, after it forked into a PID namespace). */
+    static int onlyChild(int pid) {
+        Path children = Path.of("/proc", Integer.toString(pid), "task", Integer.toString(pid), "children");
+        try {
+            String[] pids = Files.readString(children).trim().split(" ");
+            if (pids.length == 1 && !pids[0].isEmpty()) return Integer.parseInt(pids[0]);
+            throw new JruncException("expected one child of " + pid + ", found [" + String.join(" ", pids) + "]");
+        } catch (IOException e) {
+            throw new JruncException("read " + children + ": " + e.getMessage());
+        }
+    }
+
     /** The fields after "(comm)": [0] is the state letter, [19] the start time. */
     static String[] statFields(int pid) {
         if (pid <= 0) return null;

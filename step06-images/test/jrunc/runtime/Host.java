@@ -43,8 +43,7 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
             if (!proc.getFileName().toString().matches("\\d+")) continue;
             try {
                 String cmdline = Files.readString(proc.resolve("cmdline"));
-                if (cmdline.contains("jrunc.runtime.Init") && (cmdline.contains(mine)
-                        || configFileIn(proc, cmdline, mine))) {
+                if (isInit(cmdline) && holdsFileIn(proc, mine)) {
                     inits.add(proc + " " + cmdline.replace('\0', ' '));
                 }
                 if (cmdline.equals("sleep\0infinity\0") && !Files.readSymbolicLink(proc.resolve("ns/user"))
@@ -59,16 +58,24 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
     }
 
     /**
-     * An init (or the nsenter/unshare before it) in a user namespace names its config file as
-     * /proc/self/fd/N: where that fd points tells whether it is this test's.
+     * An init's command line is "/proc/self/fd/J @/proc/self/fd/A" (java and its argument
+     * file, both by fd: no host path for the container to read), also after the nsenter and
+     * unshare that may start it.
      */
-    private static boolean configFileIn(Path proc, String cmdline, String testDir) {
-        String[] args = cmdline.split("\0");
-        String last = args[args.length - 1];
-        if (!last.startsWith("/proc/self/fd/")) return false;
-        try {
-            return Files.readSymbolicLink(proc.resolve("fd").resolve(last.substring(14)))
-                    .toString().startsWith(testDir);
+    static boolean isInit(String cmdline) {
+        return cmdline.matches("(?s).*/proc/self/fd/\\d+\0@/proc/self/fd/\\d+\0");
+    }
+
+    /** Whether one of the process's fds (exec.fifo, while it waits) is in the test's directory. */
+    private static boolean holdsFileIn(Path proc, String testDir) {
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith(testDir);
+                } catch (IOException gone) {
+                    return false;
+                }
+            });
         } catch (IOException gone) {
             return false;
         }
