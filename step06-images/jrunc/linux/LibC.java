@@ -134,6 +134,8 @@ public interface LibC extends Library {
 
     int chown(String path, int uid, int gid);
 
+    int chmod(String path, int mode);
+
     // posix_spawn(3): the Java form of fork+exec with file actions, safe from an unshared thread.
     int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attributes,
             String[] argv, String[] envp);

@@ -63,6 +63,8 @@ public final class Creator {
         try {
             Path fifo = dir.resolve("exec.fifo");
             LibC.check(LibC.C.mkfifo(fifo.toString(), 0622), "mkfifo", fifo.toString());
+            // Not the umask's: the init opens it as the container's user, any uid.
+            LibC.check(LibC.C.chmod(fifo.toString(), 0622), "chmod", fifo.toString());
             Spec.Linux linux = spec.linux();
             cgroups = Cgroups.of(linux == null ? null : linux.cgroupsPath(), o.id(), List.of());
             cgroups.create(linux == null ? null : linux.resources());
