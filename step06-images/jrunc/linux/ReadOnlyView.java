@@ -46,6 +46,7 @@ public final class ReadOnlyView {
      */
     public static void enterMinimalRoot(Path mountPoint, Map<String, Path> views,
             Collection<Path> mirrors, Map<String, String> files) {
+        // tag::minimal-root[]
         Mounts.mount(null, "/", null, LibC.MS_PRIVATE | LibC.MS_REC, null);
         Mounts.mount("tmpfs", mountPoint.toString(), "tmpfs",
                 LibC.MS_NOSUID | LibC.MS_NODEV, "mode=755,size=1m");
@@ -53,20 +54,22 @@ public final class ReadOnlyView {
             bindReadOnly(v.getValue(), inTree(mountPoint, v.getKey()));
         }
         for (Path host : mirrors) mirror(mountPoint, host, 0);
-        for (Map.Entry<String, String> f : files.entrySet()) {
-            Path file = inTree(mountPoint, f.getKey());
-            try {
-                Files.createDirectories(file.getParent());
-                Files.writeString(file, f.getValue(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new LibC.SyscallException("write", file.toString(), LibC.EIO, e.toString());
-            }
-        }
-        Mounts.pivotRoot(mountPoint);
+        files.forEach((path, text) -> write(inTree(mountPoint, path), text));
+        Mounts.pivotRoot(mountPoint); // host root detached
         Mounts.mount(null, "/", null, LibC.MS_REMOUNT | LibC.MS_BIND | LibC.MS_RDONLY
                 | LibC.MS_NOSUID | LibC.MS_NODEV, null);
+        // end::minimal-root[]
     }
     // end::exec-view[]
+
+    private static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LibC.SyscallException("write", file.toString(), LibC.EIO, e.toString());
+        }
+    }
 
     /** Binds source onto target (creating an empty target), then makes the bind read-only. */
     static void bindReadOnly(Path source, Path target) {

@@ -55,24 +55,25 @@ public final class Executor {
             int consoleFd = console >= 0 ? fds.place(console) : -1;
             int mountNs = fds.own(LibC.check(LibC.C.open(nsPath(initPid, "mount"),
                     LibC.O_RDONLY | LibC.O_CLOEXEC, 0), "open", nsPath(initPid, "mount")));
-            int view = fds.own(minimalRoot(c.dir.resolve("view"), o.preserveFds()));
+            int viewNs = minimalRoot(c.dir.resolve("view"), o.preserveFds());
+            fds.opened.add(viewNs);
+            boolean viaNsenter = Namespaces.find(spec, "user") != null
+                    || Namespaces.find(spec, "time") != null;
+            List<Integer> launchOnly = new ArrayList<>();
             int[] pair = InitLauncher.socketPair();
             SyncChannel sync = new SyncChannel(pair[0]);
             try {
-                child = Spawn.spawn(() -> {}, Tools.find("nsenter"),
-                        nsenter(spec, initPid, view).toArray(new String[0]), new String[] {
-                            "PATH=" + ContainerProcess.DEFAULT_PATH,
-                            // No /proc in the tree: the loader finds libjli.so ($ORIGIN) here.
-                            "LD_ORIGIN_PATH=" + RuntimeFiles.JDK + "/bin"},
-                        fds.layout(o.preserveFds(), pair[1]));
+                child = spawnHelper(spec, initPid, viewNs, viaNsenter, fds, launchOnly,
+                        o.preserveFds(), pair[1]);
                 LibC.C.close(pair[1]);
                 InitLauncher.sendConfig(sync, new InitConfig("exec", o.id(), c.state().bundle(),
                         c.state().rootfs(), o.process(), null, consoleFd, o.preserveFds(),
                         c.state().cgroupsPath(), c.state().cgroupsCreated(), mountNs,
-                        List.of(view), Capabilities.lastCap()));
+                        launchOnly, Capabilities.lastCap()));
                 Creator.expect(sync, "started", child);
                 // With a PID namespace, nsenter forks the helper into it and waits for it.
-                pid = Namespaces.find(spec, "pid") == null ? child : Processes.onlyChild(child);
+                pid = viaNsenter && Namespaces.find(spec, "pid") != null
+                        ? Processes.onlyChild(child) : child;
                 c.cgroups().join(pid);
                 if (o.process().oomScoreAdj() != null) {
                     Mounts.writeFile("/proc/" + pid + "/oom_score_adj", o.process().oomScoreAdj().toString());
@@ -97,6 +98,26 @@ public final class Executor {
         return exit;
     }
     // end::exec[]
+
+    /**
+     * Starts the helper JVM in the container's namespaces and its tree: from a thread that
+     * joined them, or through nsenter where a thread cannot (a user or time namespace).
+     */
+    static int spawnHelper(Spec spec, int initPid, int viewNs, boolean viaNsenter,
+            InitLauncher.Fds fds, List<Integer> launchOnly, int preserveFds, int syncEnd) {
+        String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH,
+            // No /proc in the tree: the loader finds libjli.so ($ORIGIN) here.
+            "LD_ORIGIN_PATH=" + RuntimeFiles.JDK + "/bin"};
+        String[] java = {RuntimeFiles.JDK + "/bin/java", "@" + RuntimeFiles.ARGS};
+        if (!viaNsenter) {
+            return Spawn.spawn(() -> enter(spec, initPid, viewNs), java[0], java, env,
+                    fds.layout(preserveFds, syncEnd));
+        }
+        int view = fds.place(viewNs);
+        launchOnly.add(view);
+        return Spawn.spawn(() -> {}, Tools.find("nsenter"), nsenter(spec, initPid, view, java),
+                env, fds.layout(preserveFds, syncEnd));
+    }
 
     static void checkTerminal(Options o) {
         if (o.process().isTerminal() ? o.consoleSocket() == null && o.detach()
@@ -141,19 +162,32 @@ public final class Executor {
     }
 
     /**
-     * nsenter joins the container's namespaces (the user namespace first, when there is one,
-     * and then it runs as the container's root) and the helper's tree, then forks the helper
-     * into the container's PID namespace.
+     * On the spawning thread: the container's namespaces (the PID namespace for the thread's
+     * children), the helper's tree last. The helper is born in both: a direct child of ours,
+     * so whoever reaps our orphans (an engine's subreaper) gets its exit status.
      */
-    static List<String> nsenter(Spec spec, int initPid, int viewFd) {
+    static void enter(Spec spec, int initPid, int viewNs) {
+        for (Spec.Namespace ns : spec.linux().namespaces()) {
+            if (ns.type().equals("mount")) continue;
+            Namespaces.join(ns.type(), nsPath(initPid, ns.type()));
+        }
+        Namespaces.join("mount", viewNs);
+    }
+
+    /**
+     * A user or time namespace cannot be entered by a JVM thread: nsenter joins the
+     * container's namespaces (the user namespace first, and then it runs as the container's
+     * root) and the helper's tree, then forks the helper into the container's PID namespace.
+     */
+    static String[] nsenter(Spec spec, int initPid, int viewFd, String[] java) {
         List<String> argv = new ArrayList<>(List.of(Tools.find("nsenter")));
         for (Spec.Namespace ns : spec.linux().namespaces()) {
             if (ns.type().equals("mount")) continue;
             argv.add("--" + Namespaces.optionName(ns.type()) + "=" + nsPath(initPid, ns.type()));
         }
-        argv.addAll(List.of("--mount=/proc/self/fd/" + viewFd, "--",
-                RuntimeFiles.JDK + "/bin/java", "@" + RuntimeFiles.ARGS));
-        return argv;
+        argv.addAll(List.of("--mount=/proc/self/fd/" + viewFd, "--"));
+        argv.addAll(List.of(java));
+        return argv.toArray(new String[0]);
     }
 
     static String nsPath(int initPid, String type) {

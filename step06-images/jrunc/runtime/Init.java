@@ -132,6 +132,7 @@ public final class Init {
      * The container's user, cwd and capabilities, on this thread, named jrunc-init so the
      * tests can find it. Returns the program to exec.
      */
+    // tag::waiting-init[]
     static String becomeContainerProcess(Spec.Process process, int lastCap) {
         LibC.C.prctl(LibC.PR_SET_NAME, "jrunc-init", 0, 0, 0);
         ContainerProcess.becomeUser(process, lastCap);
@@ -140,6 +141,7 @@ public final class Init {
         ContainerProcess.restrictCapabilities(process);
         return program;
     }
+    // end::waiting-init[]
 
     // tag::prepare-rootfs[]
     static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
