@@ -2,6 +2,7 @@ package jrunc.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -180,6 +181,9 @@ public final class DeviceFilter {
         attr.setString(48, "jrunc_devices", StandardCharsets.US_ASCII.name());
         attr.setInt(68, BPF_CGROUP_DEVICE); // expected_attach_type
         int fd = (int) bpf(BPF_PROG_LOAD, attr);
+        // The kernel reads code and license through attr: keep them until it has.
+        Reference.reachabilityFence(code);
+        Reference.reachabilityFence(license);
         if (fd >= 0) return fd;
         int errno = Native.getLastError();
         if (errno != LibC.EINVAL && errno != LibC.EACCES) {
@@ -196,7 +200,10 @@ public final class DeviceFilter {
         attr.setInt(24, 1);
         attr.setInt(28, (int) log.size());
         attr.setPointer(32, log);
-        bpf(BPF_PROG_LOAD, attr);
+        int retried = (int) bpf(BPF_PROG_LOAD, attr);
+        Reference.reachabilityFence(code);
+        Reference.reachabilityFence(license);
+        if (retried >= 0) return retried;
         throw failure("BPF_PROG_LOAD", errno, "the verifier said: " + log.getString(0).trim());
     }
 

@@ -163,6 +163,43 @@ class DeviceRulesTest {
         }
     }
 
+    /**
+     * A kernel that refuses the program (here: root without capabilities, so bpf(2) answers
+     * EPERM) makes create fail with a message naming the field and the errno; nothing is
+     * attached, so nothing could run unprotected.
+     */
+    @Test
+    void aRefusedProgramIsAnErrorThatNamesTheFieldAndTheErrno() throws IOException {
+        Privileged.requireRoot();
+        Path unified = Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))
+                ? Path.of("/sys/fs/cgroup/unified") : Path.of("/sys/fs/cgroup");
+        Path cgroup = unified.resolve("jrunc-devices-refused" + LifecycleTest.RUN);
+        Files.createDirectory(cgroup);
+        try {
+            Command.Result r = Command.javaMain(AttachProgram.class.getName(), cgroup.toString())
+                    .wrappedIn("setpriv", "--bounding-set=-all", "--inh-caps=-all").run();
+            assertEquals(3, r.exitCode(), r.stdout() + r.stderr());
+            assertTrue(r.stderr().startsWith("linux.resources.devices: cgroup v2 enforces device"
+                    + " rules with an eBPF program, and bpf(BPF_PROG_LOAD) failed: EPERM"
+                    + " (Operation not permitted)\n  hint: loading an eBPF program needs"
+                    + " CAP_SYS_ADMIN"), r.stderr());
+        } finally {
+            Command.of("rmdir", cgroup.toString()).run().assertExit(0);
+        }
+    }
+
+    /** Attaches the standard rules' program to the cgroup named by args[0]; exit 3 on refusal. */
+    static final class AttachProgram {
+        public static void main(String[] args) {
+            try {
+                DeviceFilter.attach(DeviceRules.Policy.of(DeviceRules.forContainer(null)), Path.of(args[0]));
+            } catch (jrunc.linux.Cgroups.CgroupException e) {
+                System.err.print(e.getMessage());
+                System.exit(3);
+            }
+        }
+    }
+
     /** How the rules combine, as the v1 devices controller combines the same lines. */
     @Test
     void rulesCombineAsTheDevicesControllerCombinesThem() {
