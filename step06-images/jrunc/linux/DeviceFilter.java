@@ -42,7 +42,7 @@ public final class DeviceFilter {
     /** return r0 — BPF_JMP | BPF_EXIT. */
     static final int EXIT = 0x95;
 
-    /** r0 holds the verdict, r1 the context; r2..r5 what init() loads from it. */
+    /** r0 holds the verdict, r1 the context; r2..r5 what loadContext() puts there. */
     static final int R0 = 0, R1 = 1, TYPE = 2, ACCESS = 3, MAJOR = 4, MINOR = 5;
     /** BPF_DEVCG_DEV_* and BPF_DEVCG_ACC_* from <linux/bpf.h>. */
     static final int DEV_BLOCK = 1, DEV_CHAR = 2, ACC_MKNOD = 1, ACC_READ = 2, ACC_WRITE = 4;

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import jrunc.linux.DeviceFilter;
 import jrunc.linux.DeviceRules;
+import jrunc.spec.Spec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,13 +144,25 @@ class DeviceRulesTest {
         return found;
     }
 
+    static Stream<Arguments> policies() {
+        return Stream.of(
+                Arguments.of("the standard list", List.of(), false),
+                // Allow-by-default with deny exceptions: a deny matches any access it names.
+                Arguments.of("allow all, deny reading block devices, deny c 1:1 rw", List.of(
+                        new Spec.DeviceRule(true, "a", null, null, "rwm"),
+                        new Spec.DeviceRule(false, "b", null, null, "r"),
+                        new Spec.DeviceRule(false, "c", 1L, 1L, "rw")), true));
+    }
+
     /**
      * cgroup v2's eBPF program from the same rules, attached to a cgroup of this host's cgroup2
      * hierarchy (hybrid hosts have one too): a shell that moves itself in gets the answers the
      * v1 devices controller gives.
      */
-    @Test
-    void theEbpfProgramGivesTheSameAnswersOnCgroupV2() throws IOException {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("policies")
+    void theEbpfProgramGivesTheSameAnswersOnCgroupV2(String name, List<Spec.DeviceRule> rules,
+            boolean fuseAllowed) throws IOException {
         Privileged.requireRoot();
         Path unified = Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))
                 ? Path.of("/sys/fs/cgroup/unified") : Path.of("/sys/fs/cgroup");
@@ -158,10 +171,10 @@ class DeviceRulesTest {
         Path probe = Files.writeString(tmp.resolve("probe.sh"), PROBE);
         Files.createDirectory(cgroup);
         try {
-            DeviceFilter.attach(DeviceRules.Policy.of(DeviceRules.forContainer(null)), cgroup);
+            DeviceFilter.attach(DeviceRules.Policy.of(DeviceRules.forContainer(rules)), cgroup);
             Command.Result r = Command.of("setsid", "sh", "-c", "echo $$ > " + cgroup
                     + "/cgroup.procs && exec sh " + probe + " " + nodes).run().assertExit(0);
-            assertEquals(expected(false), opens(r.stdout()), r.stdout());
+            assertEquals(expected(fuseAllowed), opens(r.stdout()), name + ": " + r.stdout());
         } finally {
             Bundles.removeTree(nodes);
             Command.of("rmdir", cgroup.toString()).run().assertExit(0);
@@ -216,16 +229,16 @@ class DeviceRulesTest {
 
         // A privileged container's "allow a": nothing is left to check.
         var all = DeviceRules.Policy.of(DeviceRules.forContainer(List.of(
-                new jrunc.spec.Spec.DeviceRule(true, "a", null, null, "rwm"))));
+                new Spec.DeviceRule(true, "a", null, null, "rwm"))));
         assertTrue(all.defaultAllow());
         assertEquals(List.of(), all.exceptions());
 
         // runc appends its list after config.json's: a config cannot take /dev/null away, but
         // an access it adds to a standard device merges with it.
         var merged = DeviceRules.Policy.of(DeviceRules.forContainer(List.of(
-                new jrunc.spec.Spec.DeviceRule(false, "c", 1L, 3L, "rwm"),
-                new jrunc.spec.Spec.DeviceRule(true, "c", 10L, 229L, "r"),
-                new jrunc.spec.Spec.DeviceRule(true, "c", 10L, 229L, "w"))));
+                new Spec.DeviceRule(false, "c", 1L, 3L, "rwm"),
+                new Spec.DeviceRule(true, "c", 10L, 229L, "r"),
+                new Spec.DeviceRule(true, "c", 10L, 229L, "w"))));
         assertTrue(merged.exceptions().stream().map(DeviceRules.Rule::cgroupV1).toList()
                 .containsAll(List.of("c 1:3 rwm", "c 10:229 rw")), merged.toString());
     }
