@@ -57,6 +57,7 @@ final class CgroupsV1 implements Cgroups {
             if (h.getKey().equals("cpuset")) inheritCpuset(dir, h.getValue());
         }
         if (resources != null) apply(resources);
+        applyDevices(resources == null ? null : resources.devices());
     }
 
     /** A new cpuset starts with no CPUs and no memory nodes: nothing could join it. */
@@ -93,7 +94,6 @@ final class CgroupsV1 implements Cgroups {
             long limit = r.pids().limit();
             set("pids", "pids.max", limit > 0 ? Long.toString(limit) : "max", "pids.limit");
         }
-        if (r.devices() != null) applyDevices(r.devices());
     }
     // end::v1-limits[]
 
@@ -108,35 +108,25 @@ final class CgroupsV1 implements Cgroups {
         Cgroups.write(dir.resolve(file), text, "linux.resources." + field);
     }
 
+    // tag::v1-devices[]
     /**
-     * What every container may use whatever config.json says (runc's list): mknod of any
-     * node, and the default devices, ptys and /dev/net/tun.
+     * The devices controller: "a" in devices.deny first (a new cgroup allows everything), then
+     * each rule into devices.allow or devices.deny; the kernel keeps the resulting list.
      */
-    static final List<Spec.DeviceRule> ALWAYS_ALLOWED = List.of(
-            new Spec.DeviceRule(true, "c", null, null, "m"),
-            new Spec.DeviceRule(true, "b", null, null, "m"),
-            new Spec.DeviceRule(true, "c", 1L, 3L, "rwm"), new Spec.DeviceRule(true, "c", 1L, 8L, "rwm"),
-            new Spec.DeviceRule(true, "c", 1L, 7L, "rwm"), new Spec.DeviceRule(true, "c", 5L, 0L, "rwm"),
-            new Spec.DeviceRule(true, "c", 1L, 5L, "rwm"), new Spec.DeviceRule(true, "c", 1L, 9L, "rwm"),
-            new Spec.DeviceRule(true, "c", 136L, null, "rwm"), new Spec.DeviceRule(true, "c", 5L, 2L, "rwm"),
-            new Spec.DeviceRule(true, "c", 5L, 1L, "rwm"), new Spec.DeviceRule(true, "c", 10L, 200L, "rwm"));
-
-    /** Device rules in order: config.json's (usually a deny-all first), then the defaults. */
     private void applyDevices(List<Spec.DeviceRule> fromSpec) {
         Path dir = directory("devices");
-        if (dir == null) throw new CgroupException("linux.resources.devices: no devices hierarchy");
-        List<Spec.DeviceRule> rules = new ArrayList<>(fromSpec);
-        rules.addAll(ALWAYS_ALLOWED);
-        for (Spec.DeviceRule rule : rules) {
-            String type = rule.type() == null ? "a" : rule.type();
-            String entry = type.equals("a") ? "a" : type + " "
-                    + (rule.major() == null || rule.major() < 0 ? "*" : rule.major()) + ":"
-                    + (rule.minor() == null || rule.minor() < 0 ? "*" : rule.minor()) + " "
-                    + (rule.access() == null ? "rwm" : rule.access());
-            String file = Boolean.TRUE.equals(rule.allow()) ? "devices.allow" : "devices.deny";
-            Cgroups.write(dir.resolve(file), entry, "linux.resources.devices");
+        if (dir == null) {
+            throw new CgroupException("linux.resources.devices: the devices controller is not"
+                    + " mounted on this host, and jrunc does not run a container without"
+                    + " device rules");
+        }
+        Cgroups.write(dir.resolve("devices.deny"), "a", "linux.resources.devices");
+        for (DeviceRules.Rule rule : DeviceRules.forContainer(fromSpec)) {
+            String file = rule.allow() ? "devices.allow" : "devices.deny";
+            Cgroups.write(dir.resolve(file), rule.cgroupV1(), "linux.resources.devices");
         }
     }
+    // end::v1-devices[]
 
     @Override
     public void join(int pid) {

@@ -31,6 +31,11 @@ final class CgroupsV2 implements Cgroups {
         Cgroups.makeDirectories(dir, ROOT, created);
         enableControllers();
         if (resources != null) apply(resources);
+        // tag::v2-devices[]
+        // No devices controller on v2: an eBPF program attached to the cgroup decides.
+        var rules = DeviceRules.forContainer(resources == null ? null : resources.devices());
+        DeviceFilter.attach(DeviceRules.Policy.of(rules), dir);
+        // end::v2-devices[]
     }
 
     /**
@@ -84,11 +89,6 @@ final class CgroupsV2 implements Cgroups {
         }
         if (r.pids() != null && r.pids().limit() != null) {
             set("pids.max", max(r.pids().limit()), "pids.limit");
-        }
-        if (r.devices() != null && r.devices().stream().anyMatch(d -> Boolean.TRUE.equals(d.allow()))) {
-            warnings.add("linux.resources.devices: not enforced on cgroup v2 (it needs an eBPF"
-                    + " program, which jrunc does not load); only the device nodes in"
-                    + " linux.devices exist in the container");
         }
     }
     // end::v2-limits[]

@@ -328,6 +328,11 @@ public final class SpecValidator {
                         field + ".type: must be a, b or c, got " + d.type());
                 require(d.access() == null || d.access().matches("[rwm]+"),
                         field + ".access: must be letters of rwm, got " + d.access());
+                // The kernel's device numbers are 32-bit; a negative one means "any" (runc).
+                require(d.major() == null || d.major() <= 0xffffffffL,
+                        field + ".major: must be at most 4294967295 (or -1 for any), got " + d.major());
+                require(d.minor() == null || d.minor() <= 0xffffffffL,
+                        field + ".minor: must be at most 4294967295 (or -1 for any), got " + d.minor());
             }
         }
     }

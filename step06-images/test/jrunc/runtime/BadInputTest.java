@@ -88,6 +88,9 @@ class BadInputTest {
                         c -> ((ObjectNode) at(c, "linux").get("namespaces").get(0)).put("path", "/nonexistent/ns")),
                 bad("unknown capability", "process.capabilities.bounding: unknown capability CAP_NOPE",
                         c -> ((ArrayNode) at(at(c, "process"), "capabilities").get("bounding")).add("CAP_NOPE")),
+                bad("device number out of range", "linux.resources.devices[1].major: must be at most 4294967295",
+                        c -> ((ArrayNode) at(at(c, "linux"), "resources").get("devices")).addObject()
+                                .put("allow", true).put("type", "c").put("major", 1L << 32 | 8).put("minor", 0)),
                 bad("unknown rlimit", "process.rlimits[0].type: unknown rlimit RLIMIT_NOPE",
                         c -> ((ObjectNode) at(c, "process").get("rlimits").get(0)).put("type", "RLIMIT_NOPE")),
                 bad("bind source missing", "mounts[7].source: bind mount source /nonexistent/dir does not exist",
