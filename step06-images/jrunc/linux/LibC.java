@@ -51,6 +51,9 @@ public interface LibC extends Library {
 
     int dup2(int from, int to);
 
+    /** dup3(2): dup2 that can set O_CLOEXEC on the new fd. */
+    int dup3(int from, int to, int flags);
+
     long read(int fd, byte[] buffer, long count);
 
     long write(int fd, byte[] buffer, long count);

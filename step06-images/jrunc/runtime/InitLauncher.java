@@ -40,6 +40,7 @@ final class InitLauncher {
         final int first;
         final List<Integer> opened = new ArrayList<>(); // ours to close after the spawn
         final List<Integer> placed = new ArrayList<>(); // the caller's, placed as they are
+        final java.util.Map<Integer, Path> byPath = new java.util.LinkedHashMap<>();
 
         Fds(int preserveFds) {
             this.first = 3 + preserveFds + 1;
@@ -62,7 +63,22 @@ final class InitLauncher {
             int fd = (int) LibC.check(LibC.C.open(path.toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0),
                     "open", path.toString());
             opened.add(fd);
+            byPath.put(fd, path);
             return place(fd);
+        }
+
+        /**
+         * Opens each path again, at the same fd, from the spawning thread's mount namespace:
+         * an fd keeps the mount it was opened through, and only the views made there are
+         * read-only.
+         */
+        void reopenHere() {
+            byPath.forEach((fd, path) -> {
+                int fresh = (int) LibC.check(LibC.C.open(path.toString(), LibC.O_PATH
+                        | LibC.O_CLOEXEC, 0), "open", path.toString());
+                LibC.check(LibC.C.dup3(fresh, fd, LibC.O_CLOEXEC), "dup3", path.toString());
+                LibC.C.close(fresh);
+            });
         }
 
         int[] layout(int preserveFds, int syncEnd) {
@@ -123,7 +139,11 @@ final class InitLauncher {
             List<String> cmd = new ArrayList<>(entry.wrapper());
             cmd.addAll(List.of("/proc/self/fd/" + javaFd, "@/proc/self/fd/" + argFd));
             Log.debug("spawning init: " + String.join(" ", cmd) + " with " + String.join(" ", args));
-            return Spawn.spawn(entry.thread(), cmd.get(0), cmd.toArray(new String[0]),
+            Spawn.ThreadSetup setup = () -> {
+                entry.thread().apply();
+                fds.reopenHere();
+            };
+            return Spawn.spawn(setup, cmd.get(0), cmd.toArray(new String[0]),
                     new String[] {"PATH=" + ContainerProcess.DEFAULT_PATH},
                     fds.layout(preserveFds, syncEnd));
         } finally {
