@@ -96,6 +96,7 @@ public final class Creator {
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace);
             } finally {
                 sync.close();
+                fds.releaseNamespace();
             }
             State state = new State(spec.ociVersion(), o.id(), pid, Processes.startTime(pid),
                     bundle.toString(), rootfs.toString(), Instant.now().toString(),

@@ -41,6 +41,8 @@ final class InitLauncher {
         final List<Integer> opened = new ArrayList<>(); // ours to close after the spawn
         final List<Integer> placed = new ArrayList<>(); // the caller's, placed as they are
         final java.util.Map<Integer, Path> byPath = new java.util.LinkedHashMap<>();
+        /** The spawning thread's mount namespace, held until the init's JVM is up (or -1). */
+        int heldNamespace = -1;
 
         Fds(int preserveFds) {
             this.first = 3 + preserveFds + 1;
@@ -93,6 +95,11 @@ final class InitLauncher {
             opened.forEach(LibC.C::close);
             opened.clear();
         }
+
+        void releaseNamespace() {
+            if (heldNamespace >= 0) LibC.C.close(heldNamespace);
+            heldNamespace = -1;
+        }
     }
 
     /**
@@ -142,6 +149,12 @@ final class InitLauncher {
             Spawn.ThreadSetup setup = () -> {
                 entry.thread().apply();
                 fds.reopenHere();
+                if (entry.userNamespace()) {
+                    // unshare --mount leaves this namespace, which would then be torn down
+                    // and the views the init starts from detached: until it runs, we hold it.
+                    fds.heldNamespace = (int) LibC.check(LibC.C.open("/proc/thread-self/ns/mnt",
+                            LibC.O_RDONLY | LibC.O_CLOEXEC, 0), "open", "/proc/thread-self/ns/mnt");
+                }
             };
             return Spawn.spawn(setup, cmd.get(0), cmd.toArray(new String[0]),
                     new String[] {"PATH=" + ContainerProcess.DEFAULT_PATH},
