@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * Reads config.json (and an exec's process JSON); a parse error names the field path
@@ -29,8 +28,9 @@ import java.util.Map;
 public final class SpecLoader {
     /**
      * Strict like runc's Go decoder: a value of the wrong JSON type is an error, never
-     * converted. Jackson would otherwise read "1000" and 1000.9 as the uid 1000, 1 as true, 5
-     * as "5", and null inside an array as a null element.
+     * converted. Jackson would otherwise read "1000" and 1000.9 as the uid 1000, 1 as true and
+     * 5 as "5". Stricter than Go in one place: null inside an array is refused (Go reads it as
+     * 0, which in additionalGids is the root group).
      */
     public static final ObjectMapper JSON = strictMapper();
 
@@ -38,14 +38,14 @@ public final class SpecLoader {
 
     private static ObjectMapper strictMapper() {
         ObjectMapper mapper = JsonMapper.builder()
-                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS) // "1000" → 1000, "true" → true
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // 1000.9, 1e3 → 1000
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // as runc
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS) // no "1000" → 1000, "true" → true
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // no 1000.9 or 1e3 → 1000
+                .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL)) // no [null]
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // ignored, as by runc
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL)) // [null]
                 .build();
-        // Scalars into text and numbers into booleans are allowed by Jackson whatever the
-        // flag above says: 5 → "5", 1 → true.
+        // Jackson turns scalars into text (5 → "5") and numbers into booleans (1 → true)
+        // whatever the flags above say; these refuse it.
         mapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

@@ -193,7 +193,7 @@ public final class SpecValidator {
                 JsonNode m = maps.get(i);
                 for (String key : List.of("containerID", "hostID", "size")) {
                     JsonNode v = m.get(key);
-                    // Integral only: asLong() would read 0.5 and "0" as 0.
+                    // canConvertToLong() alone takes 0.5, which asLong() reads as 0.
                     require(v != null && v.isIntegralNumber() && v.canConvertToLong()
                             && v.asLong() >= 0 && v.asLong() <= 0xffffffffL, name + "[" + i + "]."
                             + key + ": must be an integer from 0 to 4294967295, got " + v);
