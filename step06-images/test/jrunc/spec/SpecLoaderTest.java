@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.Map;
-import jrunc.runtime.InitConfig;
 import jrunc.runtime.State;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,19 +55,20 @@ class SpecLoaderTest {
         assertEquals(4294967294L, spec.process().user().uid());
     }
 
-    /** The same mapper writes and reads jrunc's own files. */
+    /**
+     * The same mapper writes and reads jrunc's own files: state.json, and init.json, which
+     * carries the process (the privileged tests run both end to end).
+     */
     @Test
-    void stateAndInitConfigStillRoundTrip() throws Exception {
+    void stateAndProcessStillRoundTrip() throws Exception {
         State state = new State("1.0.2", "c1", 42, 123456789L, "/b", "/b/rootfs", "2026-12-02T00:00:00Z",
                 "root", Map.of("a", "b"), "/jrunc/c1", List.of("/sys/fs/cgroup/pids/jrunc/c1"));
         assertEquals(state, SpecLoader.JSON.readValue(SpecLoader.JSON.writeValueAsString(state), State.class));
         Spec.Process process = SpecLoader.parse(VALID.replace("\"uid\": 0", "\"uid\": 3000000000"),
                 "config.json").process();
-        InitConfig init = new InitConfig("exec", "c1", "/b", "/b/rootfs", process, null, -1, 0, null,
-                List.of(), 7);
-        String written = SpecLoader.JSON.writeValueAsString(init);
-        InitConfig read = SpecLoader.JSON.readValue(written, InitConfig.class);
-        assertEquals(3000000000L, read.process().user().uid());
+        String written = SpecLoader.JSON.writeValueAsString(process);
+        Spec.Process read = SpecLoader.JSON.readValue(written, Spec.Process.class);
+        assertEquals(3000000000L, read.user().uid());
         assertEquals(written, SpecLoader.JSON.writeValueAsString(read));
     }
 }
