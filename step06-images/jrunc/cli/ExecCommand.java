@@ -10,6 +10,7 @@ import jrunc.runtime.Executor;
 import jrunc.spec.Spec;
 import jrunc.spec.SpecException;
 import jrunc.spec.SpecLoader;
+import jrunc.spec.SpecValidator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -48,6 +49,10 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = {"--user", "-u"}, paramLabel = "UID[:GID]", description = "run as this user")
     String user;
 
+    @Option(names = {"--additional-gids", "-g"}, paramLabel = "GID",
+            description = "a supplementary group (repeatable)")
+    List<String> additionalGids = new ArrayList<>();
+
     @Option(names = "--preserve-fds", paramLabel = "N", defaultValue = "0",
             description = "pass fds 3..3+N-1 on to the process")
     int preserveFds;
@@ -72,15 +77,11 @@ final class ExecCommand implements Callable<Integer> {
                 consoleSocket, preserveFds));
     }
 
-    Spec.Process fromFile() throws IOException {
-        try {
-            return SpecLoader.JSON.readValue(processFile.toFile(), Spec.Process.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new SpecException(processFile + ": " + e.getOriginalMessage());
-        }
+    Spec.Process fromFile() {
+        return SpecLoader.loadProcess(processFile);
     }
 
-    /** config.json's process with COMMAND, --env, --cwd and --user laid over it (runc's way). */
+    /** config.json's process with COMMAND, --env, --cwd, --user and -g laid over it (runc's way). */
     Spec.Process fromOptions() {
         Spec.Process base = Container.load(jrunc.root(), id).spec().process();
         List<String> environment = new ArrayList<>(base.env() == null ? List.of() : base.env());
@@ -89,15 +90,34 @@ final class ExecCommand implements Callable<Integer> {
             environment.removeIf(old -> old.startsWith(name + "="));
             environment.add(e);
         }
-        Spec.User u = base.user();
-        if (user != null) {
-            String[] ids = user.split(":");
-            u = new Spec.User(Integer.parseInt(ids[0]), ids.length > 1 ? Integer.parseInt(ids[1]) : 0,
-                    u == null ? null : u.umask(), null, null);
-        }
+        Spec.User u = user != null || !additionalGids.isEmpty() ? withIds(base.user()) : base.user();
         return new Spec.Process(tty, null, u, command, null, environment,
                 cwd != null ? cwd : base.cwd(), base.capabilities(), base.rlimits(),
                 base.noNewPrivileges(), null, base.oomScoreAdj(), null, null, null, null);
+    }
+
+    /** As runc: --user sets the uid and, with :GID, the gid; -g adds to config.json's groups. */
+    Spec.User withIds(Spec.User base) {
+        Spec.User u = base != null ? base : new Spec.User(null, null, null, null, null);
+        Long uid = u.uid(), gid = u.gid();
+        if (user != null) {
+            String[] ids = user.split(":", 2);
+            uid = id(ids[0], "--user", "uid");
+            if (ids.length > 1) gid = id(ids[1], "--user", "gid");
+        }
+        List<Long> groups = new ArrayList<>(u.additionalGids() == null ? List.of() : u.additionalGids());
+        for (String g : additionalGids) groups.add(id(g, "--additional-gids", "gid"));
+        return new Spec.User(uid, gid, u.umask(), groups, null);
+    }
+
+    /** A decimal uid or gid, 0..4294967294 (not -1: setresuid would leave the init's root). */
+    static long id(String text, String option, String what) {
+        if (text.matches("[0-9]{1,10}") && Long.parseLong(text) <= SpecValidator.MAX_ID) {
+            return Long.parseLong(text);
+        }
+        throw new SpecException("exec " + option + ": " + (text.isEmpty() ? "empty " + what
+                : text + " is not a valid " + what) + " (a number from 0 to " + SpecValidator.MAX_ID
+                + "; jrunc does not look names up)");
     }
 
     static Spec.Process withTerminal(Spec.Process p) {

@@ -13,12 +13,12 @@ public final class Devices {
 
     /** The nodes a container always has, as the runtime-spec lists them (in runc's order). */
     static final List<Spec.Device> DEFAULTS = List.of(
-            new Spec.Device("c", "/dev/null", 1L, 3L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/random", 1L, 8L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/full", 1L, 7L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/tty", 5L, 0L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/zero", 1L, 5L, 0666, 0, 0),
-            new Spec.Device("c", "/dev/urandom", 1L, 9L, 0666, 0, 0));
+            new Spec.Device("c", "/dev/null", 1L, 3L, 0666, 0L, 0L),
+            new Spec.Device("c", "/dev/random", 1L, 8L, 0666, 0L, 0L),
+            new Spec.Device("c", "/dev/full", 1L, 7L, 0666, 0L, 0L),
+            new Spec.Device("c", "/dev/tty", 5L, 0L, 0666, 0L, 0L),
+            new Spec.Device("c", "/dev/zero", 1L, 5L, 0666, 0L, 0L),
+            new Spec.Device("c", "/dev/urandom", 1L, 9L, 0666, 0L, 0L));
 
     // tag::mknod[]
     /**
@@ -53,7 +53,9 @@ public final class Devices {
             int mode = d.fileMode() == null ? 0666 : d.fileMode() & 07777;
             long dev = d.type().equals("p") ? 0 : LibC.makedev(d.major(), d.minor());
             LibC.check(LibC.C.mknod(node.toString(), type | mode, dev), "mknod", node.toString());
-            int uid = d.uid() == null ? 0 : d.uid(), gid = d.gid() == null ? 0 : d.gid();
+            // uid_t is unsigned 32-bit: intValue() keeps the bits of a uid above 2^31.
+            int uid = d.uid() == null ? 0 : d.uid().intValue();
+            int gid = d.gid() == null ? 0 : d.gid().intValue();
             LibC.check(LibC.C.chown(node.toString(), uid, gid), "chown", node.toString());
         }
     }

@@ -28,12 +28,12 @@ public final class ContainerProcess {
     public static String[] environment(Spec.Process p, Path passwd) {
         List<String> env = new ArrayList<>(p.env() == null ? List.of() : p.env());
         if (env.stream().noneMatch(e -> e.startsWith("HOME="))) {
-            int uid = p.user() == null || p.user().uid() == null ? 0 : p.user().uid();
+            long uid = p.user() == null || p.user().uid() == null ? 0 : p.user().uid();
             String home = "/";
             try {
                 for (String line : Files.readAllLines(passwd)) {
                     String[] f = line.split(":");
-                    if (f.length > 5 && f[2].equals(Integer.toString(uid))) {
+                    if (f.length > 5 && f[2].equals(Long.toString(uid))) {
                         home = f[5];
                         break;
                     }
@@ -79,15 +79,16 @@ public final class ContainerProcess {
         Spec.Capabilities caps = p.capabilities();
         if (caps != null) Capabilities.limitBounding(caps.bounding(), lastCap);
         Spec.User user = p.user();
-        int uid = user == null || user.uid() == null ? 0 : user.uid();
-        int gid = user == null || user.gid() == null ? 0 : user.gid();
-        List<Integer> groups = user == null || user.additionalGids() == null
+        // uid_t and gid_t are unsigned 32-bit: intValue() passes the bits of 3000000000 on.
+        int uid = user == null || user.uid() == null ? 0 : user.uid().intValue();
+        int gid = user == null || user.gid() == null ? 0 : user.gid().intValue();
+        List<Long> groups = user == null || user.additionalGids() == null
                 ? List.of() : user.additionalGids();
-        int[] gids = groups.stream().mapToInt(Integer::intValue).toArray();
+        int[] gids = groups.stream().mapToInt(Long::intValue).toArray();
         LibC.check(LibC.C.setgroups(gids.length, gids), "setgroups", groups.toString());
         LibC.check(LibC.C.prctl(LibC.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl", "PR_SET_KEEPCAPS");
-        LibC.check(LibC.C.setresgid(gid, gid, gid), "setresgid", "" + gid);
-        LibC.check(LibC.C.setresuid(uid, uid, uid), "setresuid", "" + uid);
+        LibC.check(LibC.C.setresgid(gid, gid, gid), "setresgid", Integer.toUnsignedString(gid));
+        LibC.check(LibC.C.setresuid(uid, uid, uid), "setresuid", Integer.toUnsignedString(uid));
     }
 
     /** Then the capability sets and no_new_privs: what the process will have, from now on. */

@@ -25,7 +25,8 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
         }
     }
 
-    public record User(Integer uid, Integer gid, Integer umask, List<Integer> additionalGids,
+    /** uid_t and gid_t are unsigned 32-bit: 3000000000 does not fit an int. */
+    public record User(Long uid, Long gid, Integer umask, List<Long> additionalGids,
             String username) {}
 
     public record Capabilities(List<String> bounding, List<String> effective,
@@ -58,7 +59,7 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
     public record Namespace(String type, String path) {}
 
     public record Device(String type, String path, Long major, Long minor, Integer fileMode,
-            Integer uid, Integer gid) {}
+            Long uid, Long gid) {}
 
     public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids,
             JsonNode blockIO, JsonNode hugepageLimits, JsonNode network, JsonNode rdma,

@@ -19,6 +19,12 @@ import jrunc.linux.Rlimits;
  * are warned about by name so that podman's default configuration still runs.
  */
 public final class SpecValidator {
+    /**
+     * The highest uid or gid: uid_t is unsigned 32-bit, and 4294967295 is (uid_t) -1, which
+     * setresuid(2) and chown(2) read as "leave unchanged" (for the init: stay root).
+     */
+    public static final long MAX_ID = 0xfffffffeL;
+
     private final List<String> warnings = new ArrayList<>();
 
     /** Returns the warnings; throws {@link SpecException} on the first error. */
@@ -79,9 +85,7 @@ public final class SpecValidator {
         if (p.consoleSize() != null && !p.consoleSize().isNull() && !p.isTerminal()) {
             warnings.add("process.consoleSize is ignored without process.terminal");
         }
-        if (p.user() != null && p.user().username() != null) {
-            unsupported(p.user().username(), "process.user.username");
-        }
+        if (p.user() != null) checkUser(p.user());
         if (p.capabilities() != null) {
             Spec.Capabilities c = p.capabilities();
             capabilities(c.bounding(), "bounding");
@@ -111,8 +115,28 @@ public final class SpecValidator {
                         + " is above hard " + r.hard());
                 require(r.hard().signum() >= 0 && r.hard().bitLength() <= 64,
                         field + ".hard: not a uint64");
+                require(r.soft().signum() >= 0, field + ".soft: not a uint64");
             }
         }
+    }
+
+    private void checkUser(Spec.User u) {
+        id(u.uid(), "process.user.uid", "uid");
+        id(u.gid(), "process.user.gid", "gid");
+        if (u.additionalGids() != null) {
+            for (int i = 0; i < u.additionalGids().size(); i++) {
+                id(u.additionalGids().get(i), "process.user.additionalGids[" + i + "]", "gid");
+            }
+        }
+        require(u.umask() == null || u.umask() >= 0 && u.umask() <= 0777, "process.user.umask: "
+                + u.umask() + " is not a valid umask (0..511, octal 0777)");
+        unsupported(u.username(), "process.user.username");
+    }
+
+    /** "process.user.uid: -1 is not a valid uid (0..4294967294)". */
+    private static void id(Long value, String field, String what) {
+        require(value == null || value >= 0 && value <= MAX_ID, field + ": " + value
+                + " is not a valid " + what + " (0.." + MAX_ID + ")");
     }
 
     private void capabilities(List<String> names, String set) {
@@ -169,9 +193,10 @@ public final class SpecValidator {
                 JsonNode m = maps.get(i);
                 for (String key : List.of("containerID", "hostID", "size")) {
                     JsonNode v = m.get(key);
-                    require(v != null && v.canConvertToLong() && v.asLong() >= 0
-                            && v.asLong() <= 0xffffffffL, name + "[" + i + "]." + key
-                            + ": must be a number from 0 to 4294967295");
+                    // canConvertToLong() alone takes 0.5, which asLong() reads as 0.
+                    require(v != null && v.isIntegralNumber() && v.canConvertToLong()
+                            && v.asLong() >= 0 && v.asLong() <= 0xffffffffL, name + "[" + i + "]."
+                            + key + ": must be an integer from 0 to 4294967295, got " + v);
                 }
                 require(m.get("size").asLong() > 0, name + "[" + i + "].size: must be above 0");
                 long c = m.get("containerID").asLong();
@@ -191,9 +216,11 @@ public final class SpecValidator {
             String field = "linux.timeOffsets." + e.getKey();
             require(e.getKey().equals("monotonic") || e.getKey().equals("boottime"),
                     field + ": only monotonic and boottime clocks have offsets");
-            require(e.getValue().path("secs").canConvertToLong(), field + ".secs: must be a number");
+            JsonNode secs = e.getValue().path("secs");
+            require(secs.isIntegralNumber() && secs.canConvertToLong(),
+                    field + ".secs: must be an integer, got " + secs);
             JsonNode nanos = e.getValue().path("nanosecs");
-            require(nanos.isMissingNode() || nanos.canConvertToLong() && nanos.asLong() == 0,
+            require(nanos.isMissingNode() || nanos.isIntegralNumber() && nanos.asLong() == 0,
                     field + ".nanosecs: jrunc sets whole seconds only (util-linux's unshare --"
                     + e.getKey() + " writes the offset); got " + nanos);
         });
@@ -277,6 +304,8 @@ public final class SpecValidator {
                         field + ".type: must be c, b, u or p, got " + d.type());
                 require(d.type().equals("p") || d.major() != null && d.minor() != null,
                         field + ": major and minor are required for type " + d.type());
+                id(d.uid(), field + ".uid", "uid");
+                id(d.gid(), field + ".gid", "gid");
             }
         }
         if (linux.sysctl() != null) {

@@ -60,7 +60,7 @@ class BadInputTest {
         return Stream.of(
                 bad("missing process.args", "process.args: must name a program",
                         c -> at(c, "process").remove("args")),
-                bad("wrong type", "field process.user.uid",
+                bad("wrong type", "config.json: process.user.uid: expected an integer, found the string \"root\"",
                         c -> at(at(c, "process"), "user").put("uid", "root")),
                 bad("missing root", "root: required field is missing", c -> c.remove("root")),
                 bad("relative cwd", "process.cwd: must be an absolute path", c -> at(c, "process").put("cwd", "tmp")),
