@@ -44,7 +44,7 @@ public final class Container {
         return root.resolve(id);
     }
 
-    // tag::state-directory[]
+    // tag::reserve[]
     /**
      * Makes ROOT/ID with its first state.json, both under an exclusive flock on ROOT: a
      * reader that takes the shared lock sees both or neither, so a directory without
@@ -62,8 +62,8 @@ public final class Container {
                 Files.createDirectory(dir);
             } catch (FileAlreadyExistsException e) {
                 throw new JruncException("container " + first.id() + " already exists (" + dir
-                        + ")\n  hint: jrunc list shows it; jrunc delete --force " + first.id()
-                        + " removes it");
+                        + ")\n  hint: jrunc state " + first.id() + " tells what it is; a stopped"
+                        + " one (a killed create leaves one) goes with jrunc delete " + first.id());
             } catch (IOException e) {
                 throw new JruncException("create state directory " + dir + ": " + e.getMessage());
             }
@@ -71,6 +71,7 @@ public final class Container {
             return new Container(dir, first);
         });
     }
+    // end::reserve[]
 
     public static Container load(Path root, String id) {
         Path dir = directory(root, id);
@@ -80,7 +81,8 @@ public final class Container {
             if (state == null && Files.isDirectory(dir)) state = State.unrecorded(id);
         }
         if (state == null) {
-            throw new JruncException("container " + id + " does not exist (no " + dir + ")");
+            throw new JruncException("container " + id + " does not exist (no " + dir
+                    + "/state.json)");
         }
         return new Container(dir, state);
     }
@@ -141,7 +143,6 @@ public final class Container {
     void remove() {
         removeDirectory(dir);
     }
-    // end::state-directory[]
 
     public State state() {
         return state;
