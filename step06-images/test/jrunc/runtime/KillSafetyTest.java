@@ -285,6 +285,7 @@ class KillSafetyTest {
         String status = listed ? state(id).get("status").asText() : "gone";
         if (!status.equals("created") && !status.equals("running")) {
             assertTrue(awaitNoInitsSince(snapshot), "outlived the killed command: " + initsSince(snapshot));
+            assertTrue(awaitGone(recordedInit(id)), "the recorded init of " + id + " outlived create");
         }
         if (!listed) {
             assertNothingLeft(snapshot, id);
@@ -317,6 +318,24 @@ class KillSafetyTest {
     static boolean awaitNoInitsSince(Host snapshot) throws InterruptedException {
         long deadline = System.nanoTime() + EXIT_WITHIN_MS * 1_000_000;
         while (!initsSince(snapshot).isEmpty()) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /** The init's PID and start time as state.json records them, or null. */
+    static long[] recordedInit(String id) throws IOException {
+        Path file = jrunc.root.resolve(id).resolve("state.json");
+        if (!Files.exists(file)) return null;
+        JsonNode state = SpecLoader.JSON.readTree(file.toFile());
+        int pid = state.path("pid").asInt();
+        return pid > 0 ? new long[] {pid, state.path("startTime").asLong()} : null;
+    }
+
+    static boolean awaitGone(long[] process) throws InterruptedException {
+        long deadline = System.nanoTime() + EXIT_WITHIN_MS * 1_000_000;
+        while (process != null && Processes.isAlive((int) process[0], process[1])) {
             if (System.nanoTime() > deadline) return false;
             Thread.sleep(50);
         }
