@@ -300,14 +300,15 @@ class KillSafetyTest {
 
     /**
      * No state directory, and nothing on the host since snapshot: no mount, process or
-     * holder of this test, no cgroup named for the container (others' tests may make theirs).
+     * holder of this test, no cgroup named for the container (others' tests may make theirs,
+     * and their own state under /run/jrunc).
      */
     static void assertNothingLeft(Host snapshot, String id, String... cgroups) throws Exception {
         assertFalse(Files.exists(jrunc.root.resolve(id)), "state directory of " + id);
         List<String> left = List.of();
         for (int i = 0; i < 50; i++) {
             left = Host.snapshot(tmp).addedSince(snapshot).stream().filter(thing ->
-                    !thing.startsWith("cgroup ") || thing.contains("/" + id)
+                    thing.startsWith("mount ") || thing.startsWith("process ") || thing.contains("/" + id)
                     || Stream.of(cgroups).anyMatch(thing::endsWith)).toList();
             if (left.isEmpty()) return;
             Thread.sleep(100);
