@@ -38,6 +38,9 @@ public interface Cgroups {
     /** The directories create() made, to be recorded in the container's state. */
     List<String> created();
 
+    /** The directories create() would make now: recorded before it makes them. */
+    List<String> missing();
+
     /** Warnings about limits this version cannot enforce. */
     List<String> warnings();
 
@@ -84,13 +87,18 @@ public interface Cgroups {
         }
     }
 
-    /** mkdir -p, remembering which directories we made (only those may be removed). */
-    static void makeDirectories(Path dir, Path root, List<String> created) {
+    /** The directories from below root down to dir that do not exist, topmost first. */
+    static List<Path> missingDirectories(Path dir, Path root) {
         List<Path> missing = new ArrayList<>();
         for (Path d = dir; d != null && !d.equals(root) && !Files.isDirectory(d); d = d.getParent()) {
             missing.add(0, d);
         }
-        for (Path d : missing) {
+        return missing;
+    }
+
+    /** mkdir -p, remembering which directories we made (only those may be removed). */
+    static void makeDirectories(Path dir, Path root, List<String> created) {
+        for (Path d : missingDirectories(dir, root)) {
             try {
                 Files.createDirectory(d);
                 created.add(d.toString());

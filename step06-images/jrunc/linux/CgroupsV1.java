@@ -50,6 +50,16 @@ final class CgroupsV1 implements Cgroups {
     }
 
     @Override
+    public List<String> missing() {
+        List<String> missing = new ArrayList<>();
+        for (Path root : hierarchies.values()) {
+            Cgroups.missingDirectories(root.resolve(path.substring(1)), root)
+                    .forEach(d -> missing.add(d.toString()));
+        }
+        return missing;
+    }
+
+    @Override
     public void create(Spec.Resources resources) {
         for (var h : hierarchies.entrySet()) {
             Path dir = h.getValue().resolve(path.substring(1));

@@ -27,6 +27,11 @@ final class CgroupsV2 implements Cgroups {
     }
 
     @Override
+    public List<String> missing() {
+        return Cgroups.missingDirectories(dir, ROOT).stream().map(Path::toString).toList();
+    }
+
+    @Override
     public void create(Spec.Resources resources) {
         Cgroups.makeDirectories(dir, ROOT, created);
         enableControllers();

@@ -42,6 +42,11 @@ public interface LibC extends Library {
 
     int mkfifo(String path, int mode);
 
+    /** flock(2): an advisory lock on an open file or directory, released when it closes. */
+    int flock(int fd, int operation);
+
+    int LOCK_SH = 1, LOCK_EX = 2;
+
     /** mknod(2) via glibc's __xmknod-free wrapper; dev is makedev(major, minor). */
     int mknod(String path, int mode, long dev);
 

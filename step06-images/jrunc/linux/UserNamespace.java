@@ -10,8 +10,10 @@ import java.util.List;
 /**
  * A new user namespace for a container, made without the JVM entering it. The kernel refuses
  * CLONE_NEWUSER to a multi-threaded process, and every JVM is one, so a single-threaded
- * program from util-linux does it: {@code unshare --user sleep infinity} holds the namespace
- * while the runtime, still root on the host, writes its uid_map and gid_map. The init is then
+ * program from util-linux does it: {@code unshare --user cat} holds the namespace while the
+ * runtime, still root on the host, writes its uid_map and gid_map. cat's stdin is a pipe whose
+ * write end only the runtime holds, so a runtime that is killed takes the holder with it (EOF)
+ * instead of leaving it behind for ever. The init is then
  * started through {@code nsenter --user=/proc/HOLDER/ns/user}, which becomes root inside
  * before it execs, so the init JVM starts as the container's root with all its capabilities.
  */
@@ -29,10 +31,13 @@ public final class UserNamespace implements AutoCloseable {
     }
 
     private final int holder;
+    /** The write end of the holder's stdin: closing it (or dying) ends the holder. */
+    private final int lifeline;
     private boolean closed;
 
-    private UserNamespace(int holder) {
+    private UserNamespace(int holder, int lifeline) {
         this.holder = holder;
+        this.lifeline = lifeline;
     }
 
     /** Parses linux.uidMappings / gidMappings (the validator has checked their shape). */
@@ -57,10 +62,7 @@ public final class UserNamespace implements AutoCloseable {
     // tag::user-namespace[]
     /** Starts the holder, waits until it has unshared, then writes the two maps. */
     public static UserNamespace create(List<Mapping> uids, List<Mapping> gids) {
-        String unshare = Tools.find("unshare");
-        int pid = Spawn.spawnHere(unshare, new String[] {"unshare", "--user", "--",
-                "sleep", "infinity"}, new String[] {"PATH=/usr/bin:/bin"}, new int[0]);
-        UserNamespace ns = new UserNamespace(pid);
+        UserNamespace ns = startHolder();
         try {
             ns.awaitUnshared();
             ns.writeMap("uid_map", "linux.uidMappings", uids);
@@ -72,6 +74,22 @@ public final class UserNamespace implements AutoCloseable {
         }
     }
     // end::user-namespace[]
+
+    /** unshare --user cat, with cat's stdin the read end of a pipe that only we can write. */
+    private static UserNamespace startHolder() {
+        int[] pipe = new int[2];
+        LibC.check(LibC.C.pipe2(pipe, LibC.O_CLOEXEC), "pipe2", "user namespace holder");
+        try {
+            int pid = Spawn.spawnHere(Tools.find("unshare"), new String[] {"unshare", "--user",
+                    "--", "cat"}, new String[] {"PATH=/usr/bin:/bin"}, new int[0], pipe[0]);
+            return new UserNamespace(pid, pipe[1]);
+        } catch (RuntimeException e) {
+            LibC.C.close(pipe[1]);
+            throw e;
+        } finally {
+            LibC.C.close(pipe[0]);
+        }
+    }
 
     /** /proc/HOLDER/ns/user: what nsenter --user= is given. */
     public String path() {
@@ -126,6 +144,7 @@ public final class UserNamespace implements AutoCloseable {
     public void close() {
         if (closed) return; // once reaped, the PID may belong to someone else
         closed = true;
+        LibC.C.close(lifeline);
         LibC.C.kill(holder, LibC.SIGKILL);
         try {
             Spawn.waitFor(holder);

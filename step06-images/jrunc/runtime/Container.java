@@ -3,6 +3,7 @@ package jrunc.runtime;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import jrunc.spec.SpecLoader;
 public final class Container {
     public static final String ID_PATTERN = "[\\w+\\-.]+";
     final Path dir;
-    final State state;
+    private State state;
     /** The process "create" spawned (the init, or nsenter/unshare before it), or -1. */
     int child = -1;
     /** create's end of the socket the init sends the pty master over when run relays it, or -1. */
@@ -43,26 +44,104 @@ public final class Container {
         return root.resolve(id);
     }
 
+    // tag::reserve[]
+    /**
+     * Makes ROOT/ID with its first state.json, both under an exclusive flock on ROOT: a
+     * reader that takes the shared lock sees both or neither, so a directory without
+     * state.json is one whose creator was killed between the two.
+     */
+    static Container reserve(Path root, State first) {
+        Path dir = directory(root, first.id());
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new JruncException("create state root " + root + ": " + e.getMessage());
+        }
+        return underLock(root, LibC.LOCK_EX, () -> {
+            try {
+                Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException e) {
+                throw new JruncException("container " + first.id() + " already exists (" + dir
+                        + ")\n  hint: jrunc state " + first.id() + " tells what it is; a stopped"
+                        + " one (a killed create leaves one) goes with jrunc delete " + first.id());
+            } catch (IOException e) {
+                throw new JruncException("create state directory " + dir + ": " + e.getMessage());
+            }
+            save(dir, first);
+            return new Container(dir, first);
+        });
+    }
+    // end::reserve[]
+
     public static Container load(Path root, String id) {
         Path dir = directory(root, id);
-        try {
-            return new Container(dir, SpecLoader.JSON.readValue(dir.resolve("state.json").toFile(),
-                    State.class));
-        } catch (IOException e) {
+        State state = read(dir);
+        if (state == null && Files.isDirectory(dir)) {
+            state = underLock(root, LibC.LOCK_SH, () -> read(dir));
+            if (state == null && Files.isDirectory(dir)) state = State.unrecorded(id);
+        }
+        if (state == null) {
             throw new JruncException("container " + id + " does not exist (no " + dir
                     + "/state.json)");
         }
+        return new Container(dir, state);
     }
 
-    /** Ids of every container under root, sorted. */
+    /** state.json, or null if there is none. */
+    private static State read(Path dir) {
+        try {
+            return SpecLoader.JSON.readValue(dir.resolve("state.json").toFile(), State.class);
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        } catch (IOException e) {
+            throw new JruncException("read " + dir + "/state.json: " + e.getMessage());
+        }
+    }
+
+    private static <T> T underLock(Path root, int operation, java.util.function.Supplier<T> action) {
+        int fd = (int) LibC.check(LibC.C.open(root.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0),
+                "open", root.toString());
+        try {
+            LibC.check(LibC.C.flock(fd, operation), "flock", root.toString());
+            return action.get();
+        } finally {
+            LibC.C.close(fd); // releases the lock
+        }
+    }
+
+    /** Ids of every container under root (every state directory), sorted. */
     public static List<String> ids(Path root) {
         if (!Files.isDirectory(root)) return List.of();
         try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.filter(d -> Files.isRegularFile(d.resolve("state.json")))
-                    .map(d -> d.getFileName().toString()).sorted().toList();
+            return dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString())
+                    .filter(id -> id.matches(ID_PATTERN) && !id.startsWith(".")).sorted().toList();
         } catch (IOException e) {
             throw new JruncException("list " + root + ": " + e.getMessage());
         }
+    }
+
+    /** The cgroups create is about to make, then those it made. */
+    void recordCgroups(List<String> dirs) {
+        record(state.withCgroups(dirs));
+    }
+
+    /** Before the init is told "go": from then on "delete" finds it. */
+    void recordInit(int pid) {
+        record(state.withInit(pid));
+    }
+
+    void recordCreated() {
+        record(state.createdAt(java.time.Instant.now().toString()));
+    }
+
+    private void record(State next) {
+        save(dir, next);
+        state = next;
+    }
+
+    /** The state directory and everything in it. */
+    void remove() {
+        removeDirectory(dir);
     }
 
     public State state() {
@@ -79,6 +158,10 @@ public final class Container {
 
     // tag::status[]
     public String status() {
+        if (state.isCreating()) {
+            return Processes.isAlive(state.creatorPid(), state.creatorStartTime())
+                    ? "creating" : "stopped"; // a killed create: its init exits on its own
+        }
         if (!Processes.isAlive(state.pid(), state.startTime())) return "stopped";
         if (Files.exists(fifo())) return "created";
         return cgroups().isFrozen() ? "paused" : "running";
@@ -111,7 +194,7 @@ public final class Container {
     }
 
     /** Writes state.json atomically: a reader never sees half of it. */
-    static void save(Path dir, State state) {
+    private static void save(Path dir, State state) {
         try {
             Path tmp = dir.resolve("state.json.tmp");
             SpecLoader.JSON.writeValue(tmp.toFile(), state);
@@ -121,8 +204,14 @@ public final class Container {
         }
     }
 
-    /** SIGKILL to the init and to everything left in the cgroup, then wait until gone. */
+    /**
+     * SIGKILL to the creator of an unfinished create (its init and user namespace holder
+     * then see EOF and exit), to the init and to everything left in the cgroup, then wait.
+     */
     public void killAll() {
+        if (state.isCreating() && Processes.isAlive(state.creatorPid(), state.creatorStartTime())) {
+            LibC.C.kill(state.creatorPid(), LibC.SIGKILL);
+        }
         Cgroups cgroups = cgroups();
         if (cgroups.isFrozen()) cgroups.freeze(false);
         if (Processes.isAlive(state.pid(), state.startTime())) LibC.C.kill(state.pid(), LibC.SIGKILL);
@@ -136,11 +225,14 @@ public final class Container {
         }
     }
 
-    /** Removes the cgroup, runs poststop hooks, and removes the state directory. */
+    /**
+     * Removes the cgroup, runs poststop hooks (of a container that was created), and removes
+     * the state directory.
+     */
     public void destroy(boolean runPoststop) {
         cgroups().destroy();
         RuntimeException hookFailure = null;
-        if (runPoststop) {
+        if (runPoststop && !state.isCreating() && state.bundle() != null) {
             try {
                 Spec spec = spec();
                 Hooks.run(spec.hooks() == null ? null : spec.hooks().poststop(), "poststop",

@@ -1,7 +1,6 @@
 package jrunc.runtime;
 
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -44,7 +43,7 @@ public final class Creator {
 
     // tag::create[]
     public static Container create(Options o) {
-        Path dir = Container.directory(o.root(), o.id());
+        Container.directory(o.root(), o.id()); // refuses a bad id before the bundle is read
         Path bundle = o.bundle().toAbsolutePath().normalize();
         Spec spec = SpecLoader.load(bundle.resolve("config.json"));
         SpecValidator.validate(spec).forEach(Log::warn);
@@ -53,7 +52,11 @@ public final class Creator {
             throw new SpecException("root.path: " + rootfs + " is not a directory (ENOENT)");
         }
         checkConsole(spec, o.consoleSocket(), o.relayTerminal());
-        makeStateDirectory(o.root(), dir, o.id());
+        Spec.Linux linux = spec.linux();
+        Container container = Container.reserve(o.root(), State.creating(spec.ociVersion(),
+                o.id(), bundle.toString(), rootfs.toString(), Instant.now().toString(),
+                spec.annotations(), linux == null ? null : linux.cgroupsPath()));
+        Path dir = container.dir;
         Cgroups cgroups = null;
         UserNamespace userNamespace = null;
         int console = -1;
@@ -65,9 +68,10 @@ public final class Creator {
             LibC.check(LibC.C.mkfifo(fifo.toString(), 0622), "mkfifo", fifo.toString());
             // Not the umask's: the init opens it as the container's user, any uid.
             LibC.check(LibC.C.chmod(fifo.toString(), 0622), "chmod", fifo.toString());
-            Spec.Linux linux = spec.linux();
             cgroups = Cgroups.of(linux == null ? null : linux.cgroupsPath(), o.id(), List.of());
+            container.recordCgroups(cgroups.missing()); // a kill while making them leaves them named
             cgroups.create(linux == null ? null : linux.resources());
+            container.recordCgroups(cgroups.created());
             Log.debug("cgroup " + cgroups.directory("memory") + " ready (made " + cgroups.created() + ")");
             cgroups.warnings().forEach(Log::warn);
             boolean inUserNamespace = Namespaces.find(spec, "user") != null;
@@ -93,24 +97,21 @@ public final class Creator {
                         rootfs.toString(), null, fifoForInit, consoleFd, o.preserveFds(),
                         linux == null ? null : linux.cgroupsPath(), cgroups.created(), -1,
                         launchOnly, Capabilities.lastCap()));
-                pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace);
+                pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace,
+                        container::recordInit);
+                container.recordCreated();
+                sync.send("created"); // an init that sees EOF instead exits: we died
             } finally {
                 sync.close();
                 fds.releaseNamespace();
             }
-            State state = new State(spec.ociVersion(), o.id(), pid, Processes.startTime(pid),
-                    bundle.toString(), rootfs.toString(), Instant.now().toString(),
-                    "root", spec.annotations(), linux == null ? null : linux.cgroupsPath(),
-                    cgroups.created());
-            Container.save(dir, state);
             if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
-            Container container = new Container(dir, state);
             container.child = child;
             container.consoleReceiver = receiver;
             return container;
         } catch (RuntimeException e) {
             if (receiver >= 0) LibC.C.close(receiver);
-            undo(pid, child, cgroups, dir);
+            undo(pid, child, cgroups, container);
             throw e;
         } finally {
             if (userNamespace != null) userNamespace.close();
@@ -127,17 +128,6 @@ public final class Creator {
         }
         if (!spec.process().isTerminal() && consoleSocket != null) {
             throw new JruncException("--console-socket needs \"terminal\": true in process");
-        }
-    }
-
-    static void makeStateDirectory(Path root, Path dir, String id) {
-        try {
-            Files.createDirectories(root);
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new JruncException("container " + id + " already exists (" + dir + ")");
-        } catch (IOException e) {
-            throw new JruncException("create state directory " + dir + ": " + e.getMessage());
         }
     }
 
@@ -275,8 +265,9 @@ public final class Creator {
      * was started through them).
      */
     static int handshake(SyncChannel sync, int child, Cgroups cgroups, Spec spec, String id,
-            Path bundle, UserNamespace userNamespace) {
+            Path bundle, UserNamespace userNamespace, java.util.function.IntConsumer recordInit) {
         int pid = Integer.parseInt(expect(sync, "started", child));
+        recordInit.accept(pid);
         if (userNamespace != null) userNamespace.close(); // the init holds it now
         Log.debug("init " + pid + " started; joining it to the cgroup");
         cgroups.join(pid);
@@ -310,7 +301,7 @@ public final class Creator {
     }
 
     /** Leaves nothing behind: the init, the process that started it, the cgroup, the state directory. */
-    static void undo(int pid, int child, Cgroups cgroups, Path dir) {
+    static void undo(int pid, int child, Cgroups cgroups, Container container) {
         if (pid > 0) LibC.C.kill(pid, LibC.SIGKILL);
         if (child > 0) {
             LibC.C.kill(child, LibC.SIGKILL);
@@ -321,7 +312,7 @@ public final class Creator {
             }
         }
         if (cgroups != null) cgroups.destroy();
-        Container.removeDirectory(dir);
+        container.remove();
     }
 
     static void writePidFile(Path pidFile, int pid) {

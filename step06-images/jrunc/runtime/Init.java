@@ -120,6 +120,7 @@ public final class Init {
         finishRootfs(spec);
         String program = becomeContainerProcess(spec.process(), config.lastCap());
         sync.send("ready");
+        awaitRecorded(sync);
         waitForStart(fifo); // with the container's credentials already, as runc's init
         Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
                 "startContainer", state);
@@ -224,6 +225,17 @@ public final class Init {
         if (linux != null && linux.rootfsPropagation() != null && !linux.rootfsPropagation().isEmpty()) {
             Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation())
                     | (linux.rootfsPropagation().startsWith("r") ? LibC.MS_REC : 0), null);
+        }
+    }
+
+    /**
+     * The runtime says "created" once state.json names us; EOF instead means it was killed
+     * before, and nobody would ever start or delete us: exit rather than wait forever.
+     */
+    static void awaitRecorded(SyncChannel sync) {
+        if (!"created".equals(sync.receive())) {
+            System.err.println("jrunc init: the runtime exited before the container was created");
+            System.exit(1);
         }
     }
 

@@ -49,8 +49,9 @@ public final class Lifecycle {
     public static void kill(Path root, String id, int signal, boolean all) {
         Container c = Container.load(root, id);
         String status = c.status();
-        if (status.equals("stopped")) {
-            throw new JruncException("cannot kill container " + id + ": it is not running");
+        if (status.equals("stopped") || status.equals("creating")) {
+            throw new JruncException("cannot kill container " + id + ": it is "
+                    + (status.equals("stopped") ? "not running" : "still being created"));
         }
         if (all) {
             for (int pid : c.cgroups().pids()) LibC.C.kill(pid, signal);
@@ -75,7 +76,7 @@ public final class Lifecycle {
     public static void delete(Path root, String id, boolean force) {
         Container c = Container.load(root, id);
         String status = c.status();
-        if ((status.equals("running") || status.equals("paused")) && !force) {
+        if (!status.equals("stopped") && !status.equals("created") && !force) {
             throw new JruncException("cannot delete container " + id + " that is not stopped:"
                     + " it is " + status + " (use delete --force)");
         }

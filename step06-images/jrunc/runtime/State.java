@@ -6,7 +6,51 @@ import java.util.Map;
 /**
  * What jrunc remembers about a container in ROOT/ID/state.json. startTime is field 22 of
  * /proc/PID/stat when the init started: a different value means the PID was reused.
+ *
+ * <p>state.json exists from the moment the directory does. While "create" runs it names the
+ * creator (creatorPid, creatorStartTime), the cgroups it makes and, once started, the init:
+ * so a create killed at any moment leaves a container that "state" reports and "delete"
+ * removes. The creator's fields are 0 once the container is created.
  */
 public record State(String ociVersion, String id, int pid, long startTime, String bundle,
         String rootfs, String created, String owner, Map<String, String> annotations,
-        String cgroupsPath, List<String> cgroupsCreated) {}
+        String cgroupsPath, List<String> cgroupsCreated, int creatorPid, long creatorStartTime) {
+
+    public State {
+        cgroupsCreated = cgroupsCreated == null ? List.of() : List.copyOf(cgroupsCreated);
+    }
+
+    /** The first record of a container that the calling process is about to create. */
+    static State creating(String ociVersion, String id, String bundle, String rootfs,
+            String created, Map<String, String> annotations, String cgroupsPath) {
+        int self = (int) ProcessHandle.current().pid();
+        return new State(ociVersion, id, 0, 0, bundle, rootfs, created, "root", annotations,
+                cgroupsPath, List.of(), self, Processes.startTime(self));
+    }
+
+    /** A state directory without state.json: its creator died before it wrote one. */
+    static State unrecorded(String id) {
+        return new State(null, id, 0, 0, null, null, null, "root", null, null, List.of(), 0, 0);
+    }
+
+    boolean isCreating() {
+        return creatorPid != 0;
+    }
+
+    State withCgroups(List<String> dirs) {
+        return new State(ociVersion, id, pid, startTime, bundle, rootfs, created, owner,
+                annotations, cgroupsPath, dirs, creatorPid, creatorStartTime);
+    }
+
+    State withInit(int initPid) {
+        return new State(ociVersion, id, initPid, Processes.startTime(initPid), bundle, rootfs,
+                created, owner, annotations, cgroupsPath, cgroupsCreated, creatorPid,
+                creatorStartTime);
+    }
+
+    /** The init is ready and waits for "start": the creator's part is over. */
+    State createdAt(String when) {
+        return new State(ociVersion, id, pid, startTime, bundle, rootfs, when, owner,
+                annotations, cgroupsPath, cgroupsCreated, 0, 0);
+    }
+}

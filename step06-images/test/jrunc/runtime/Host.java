@@ -46,7 +46,7 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
                 if (isInit(cmdline) && holdsFileIn(proc, mine)) {
                     inits.add(proc + " " + cmdline.replace('\0', ' '));
                 }
-                if (cmdline.equals("sleep\0infinity\0") && !Files.readSymbolicLink(proc.resolve("ns/user"))
+                if (cmdline.equals("cat\0") && !Files.readSymbolicLink(proc.resolve("ns/user"))
                         .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")))) {
                     inits.add(proc + " user namespace holder");
                 }
