@@ -101,7 +101,7 @@ public final class InRoot implements AutoCloseable {
 
     /** An O_PATH fd of path, which must exist; symlinks are followed inside the rootfs. */
     public Fd open(String path, String field) {
-        return new Fd(checked(resolve(root, path, 0, 0), "open", path, field), path);
+        return new Fd(checked(resolve(root, path, 0, 0), "open", path, what(path, field)), path);
     }
 
     /** The file at path, or null when there is none (or it cannot be reached inside the rootfs). */
@@ -112,7 +112,7 @@ public final class InRoot implements AutoCloseable {
 
     /** The directory at path, with what is missing created (0755), like mkdir -p in the container. */
     public Fd mkdirs(String path, String field) {
-        return new Fd(mkdirs(path, field, 0, 0), path);
+        return new Fd(mkdirs(path, what(path, field), 0, 0), path);
     }
 
     /**
@@ -120,14 +120,15 @@ public final class InRoot implements AutoCloseable {
      * directories of the rootfs (runc: "must be mounted on ordinary directory").
      */
     public Fd mkdirsWithoutSymlinks(String path, String field) {
-        return new Fd(mkdirs(path, field, RESOLVE_NO_SYMLINKS, 0), path);
+        return new Fd(mkdirs(path, what(path, field), RESOLVE_NO_SYMLINKS, 0), path);
     }
 
     /** The file at path (a mount point for a file), created empty with mode if missing. */
     public Fd mkfile(String path, String field, int mode) {
         int fd = resolve(root, path, 0, 0);
-        if (fd != -LibC.ENOENT) return new Fd(checked(fd, "open", path, field), path);
-        try (Entry e = entry(path, true, field, 0, 0)) {
+        String what = what(path, field);
+        if (fd != -LibC.ENOENT) return new Fd(checked(fd, "open", path, what), path);
+        try (Entry e = entry(path, true, what, 0, 0)) {
             return e.createFile(mode);
         }
     }
@@ -138,67 +139,67 @@ public final class InRoot implements AutoCloseable {
      * the entry it names; without, the entry is the symlink itself.
      */
     public Entry entry(String path, boolean followLast, String field) {
-        return entry(path, followLast, field, 0, 0);
+        return entry(path, followLast, what(path, field), 0, 0);
     }
 
-    private Entry entry(String path, boolean followLast, String field, long resolve, int links) {
+    private Entry entry(String path, boolean followLast, String what, long resolve, int links) {
         List<String> parts = components(path);
         String name = parts.isEmpty() ? "." : parts.get(parts.size() - 1);
         if (name.equals(".") || name.equals("..")) {
-            throw new LibC.SyscallException("create", describe(path, field), LibC.EEXIST,
+            throw new LibC.SyscallException("create", describe(path, what), LibC.EEXIST,
                     "the path names a directory that already exists, not a new entry");
         }
         String parent = "/" + String.join("/", parts.subList(0, parts.size() - 1));
-        int dir = mkdirs(parent, field, resolve, links);
+        int dir = mkdirs(parent, what, resolve, links);
         String target = followLast ? readLink(dir, name) : null;
-        if (target == null) return new Entry(new Fd(dir, parent), name, path, field);
+        if (target == null) return new Entry(new Fd(dir, parent), name, path, what);
         LibC.C.close(dir);
         if ((resolve & RESOLVE_NO_SYMLINKS) != 0 || links + 1 > MAX_LINKS) {
-            throw loop(path, field, resolve);
+            throw loop(path, what, resolve);
         }
         String next = target.startsWith("/") ? target : parent + "/" + target;
-        return entry(next, true, field, resolve, links + 1);
+        return entry(next, true, what, resolve, links + 1);
     }
 
-    private int mkdirs(String path, String field, long resolve, int links) {
+    private int mkdirs(String path, String what, long resolve, int links) {
         int fd = resolve(root, path, O_DIRECTORY, resolve);
-        if (fd != -LibC.ENOENT) return checked(fd, "open", path, field, resolve);
-        try (Entry e = entry(path, true, field, resolve, links)) {
+        if (fd != -LibC.ENOENT) return checked(fd, "open", path, what, resolve);
+        try (Entry e = entry(path, true, what, resolve, links)) {
             if (Kernel.C.mkdirat(e.dir.number, e.name, 0755) != 0 && Native.getLastError() != LibC.EEXIST) {
-                LibC.check(-1, "mkdir", describe(path, field));
+                LibC.check(-1, "mkdir", describe(path, what));
             }
             // O_NOFOLLOW: if a symlink took the new directory's place, this fails (ENOTDIR).
             return (int) LibC.check(Kernel.C.openat(e.dir.number, e.name, LibC.O_PATH | O_DIRECTORY
-                    | O_NOFOLLOW | LibC.O_CLOEXEC, 0), "open", describe(path, field));
+                    | O_NOFOLLOW | LibC.O_CLOEXEC, 0), "open", describe(path, what));
         }
     }
 
     /** One entry of a resolved directory: everything on it is done relative to that fd. */
-    public record Entry(Fd dir, String name, String path, String field) implements AutoCloseable {
+    public record Entry(Fd dir, String name, String path, String what) implements AutoCloseable {
         /** Removes whatever is there (a symlink itself, never its target); none is fine. */
         public void unlink() {
             if (Kernel.C.unlinkat(dir.number, name, 0) != 0 && Native.getLastError() != LibC.ENOENT) {
-                LibC.check(-1, "unlink", describe(path, field));
+                LibC.check(-1, "unlink", describe(path, what));
             }
         }
 
         public void mknod(int mode, long dev, int uid, int gid) {
-            LibC.check(Kernel.C.mknodat(dir.number, name, mode, dev), "mknod", describe(path, field));
+            LibC.check(Kernel.C.mknodat(dir.number, name, mode, dev), "mknod", describe(path, what));
             LibC.check(Kernel.C.fchownat(dir.number, name, uid, gid, AT_SYMLINK_NOFOLLOW), "chown",
-                    describe(path, field));
+                    describe(path, what));
         }
 
         /** A new empty file (O_EXCL: never an existing file or a symlink's target). */
         public Fd createFile(int mode) {
             int fd = (int) LibC.check(Kernel.C.openat(dir.number, name, LibC.O_CREAT | O_EXCL
-                    | O_NOFOLLOW | LibC.O_RDONLY | LibC.O_CLOEXEC, mode), "create", describe(path, field));
+                    | O_NOFOLLOW | LibC.O_RDONLY | LibC.O_CLOEXEC, mode), "create", describe(path, what));
             return new Fd(fd, path);
         }
 
         /** A symlink here; an existing entry is left as it is. */
         public void symlink(String target) {
             if (Kernel.C.symlinkat(target, dir.number, name) != 0 && Native.getLastError() != LibC.EEXIST) {
-                LibC.check(-1, "symlink", describe(path, field) + " -> " + target);
+                LibC.check(-1, "symlink", describe(path, what) + " -> " + target);
             }
         }
 
@@ -293,22 +294,27 @@ public final class InRoot implements AutoCloseable {
         return n < 0 ? null : new String(buffer, 0, (int) n, StandardCharsets.UTF_8);
     }
 
-    static String describe(String path, String field) {
-        return field == null || field.equals(path) ? path : field + " " + path;
+    /** What the caller asked for ("mounts[3].destination /x"), and path if the error is elsewhere. */
+    static String describe(String path, String what) {
+        return what.equals(path) || what.endsWith(" " + path) ? what : what + " (at " + path + ")";
     }
 
-    private int checked(int fd, String operation, String path, String field) {
-        return checked(fd, operation, path, field, 0);
+    static String what(String path, String field) {
+        return field == null ? path : field + " " + path;
     }
 
-    private int checked(int fd, String operation, String path, String field, long resolve) {
+    private int checked(int fd, String operation, String path, String what) {
+        return checked(fd, operation, path, what, 0);
+    }
+
+    private int checked(int fd, String operation, String path, String what, long resolve) {
         if (fd >= 0) return fd;
-        if (-fd == ELOOP) throw loop(path, field, resolve);
-        throw new LibC.SyscallException(operation, describe(path, field) + " in " + rootfs, -fd, null);
+        if (-fd == ELOOP) throw loop(path, what, resolve);
+        throw new LibC.SyscallException(operation, describe(path, what) + " in " + rootfs, -fd, null);
     }
 
-    private LibC.SyscallException loop(String path, String field, long resolve) {
-        return new LibC.SyscallException("resolve", describe(path, field) + " in " + rootfs, ELOOP,
+    private LibC.SyscallException loop(String path, String what, long resolve) {
+        return new LibC.SyscallException("resolve", describe(path, what) + " in " + rootfs, ELOOP,
                 (resolve & RESOLVE_NO_SYMLINKS) != 0 ? "must be mounted on ordinary directory:"
                         + " the rootfs has a symlink on that path; make it a directory" : LOOP_HINT);
     }

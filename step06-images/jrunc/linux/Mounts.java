@@ -56,8 +56,7 @@ public final class Mounts {
             } else if (o.isBind()) {
                 bindMount(root, m.source(), dest, where, o);
             } else {
-                try (InRoot.Fd target = ORDINARY_DIRECTORIES.contains(clean(dest))
-                        ? root.mkdirsWithoutSymlinks(dest, where) : root.mkdirs(dest, where)) {
+                try (InRoot.Fd target = mountPoint(root, dest, where)) {
                     mount(m.source() == null ? m.type() : m.source(), target, where,
                             m.type(), o.flags(), o.data());
                 }
@@ -69,7 +68,7 @@ public final class Mounts {
     /** A bind mount ignores every other flag: they need a remount of the new mount. */
     static void bindMount(InRoot root, String source, String dest, String field, MountOptions o) {
         boolean file = !Files.isDirectory(Path.of(source));
-        try (InRoot.Fd target = file ? root.mkfile(dest, field, 0644) : root.mkdirs(dest, field)) {
+        try (InRoot.Fd target = file ? root.mkfile(dest, field, 0644) : mountPoint(root, dest, field)) {
             mount(source, target, field, null, o.flags() & (LibC.MS_BIND | LibC.MS_REC), null);
         }
         long rest = o.flags() & ~(LibC.MS_BIND | LibC.MS_REC);
@@ -81,6 +80,12 @@ public final class Mounts {
         }
     }
     // end::mount-entry[]
+
+    /** The directory to mount on, created if missing; see {@link #ORDINARY_DIRECTORIES}. */
+    static InRoot.Fd mountPoint(InRoot root, String dest, String field) {
+        return ORDINARY_DIRECTORIES.contains(clean(dest)) ? root.mkdirsWithoutSymlinks(dest, field)
+                : root.mkdirs(dest, field);
+    }
 
     /**
      * mount(2) again on what is mounted at dest now (a remount, a propagation change): the
