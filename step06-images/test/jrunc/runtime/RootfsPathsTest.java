@@ -233,18 +233,27 @@ class RootfsPathsTest {
             }
             swaps = swapper.swaps.get();
         }
-        // runc, the same bundle and the same race, with a host directory of its own.
+        // runc, the same bundle and the same race, with a host directory of its own. runc 1.1.5
+        // resolves the path to a string and checks it, but mkdir resolves it once more: it was
+        // seen to create a directory in the host one (1 of 50 runs), so runc's count is reported.
+        int runcEscapes = 0;
         try (Swapper swapper = new Swapper(rootfs, runcHost)) {
             for (int i = 0; i < runs; i++) {
                 swapMounts(b, "runc" + i);
                 runc.run("create", "--bundle", b.toString(), "race");
                 runc.run("delete", "--force", "race");
-                assertEquals(UNTOUCHED, observe(runcHost), "runc, run " + i + " of " + runs);
+                if (!observe(runcHost).equals(UNTOUCHED)) {
+                    runcEscapes++;
+                    try (Stream<Path> s = Files.list(runcHost)) {
+                        s.filter(p -> !p.endsWith("keep")).forEach(Bundles::removeTree);
+                    }
+                }
             }
         }
         assertTrue(swaps > runs, "the names were swapped during the creates: " + swaps);
-        System.out.printf("rename-exchange race: jrunc created %d of %d (the rest refused), %d swaps%n",
-                created, runs, swaps);
+        System.out.printf("rename-exchange race: jrunc created %d of %d (the rest refused) and"
+                + " reached the host in 0; runc reached the host in %d of %d; %d swaps%n",
+                created, runs, runcEscapes, runs, swaps);
     }
 
     @ParameterizedTest(name = "{0}")
