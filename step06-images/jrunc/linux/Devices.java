@@ -1,7 +1,5 @@
 package jrunc.linux;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +22,8 @@ public final class Devices {
     /**
      * mknod each device below rootfs (umask is 0 in the init, so mode is exact), or, in a user
      * namespace where the kernel refuses mknod, bind-mount the host's node of the same path
-     * onto an empty file (its owner and mode are then the host's).
+     * onto an empty file (its owner and mode are then the host's). Each node is made in the
+     * directory fd the kernel resolved inside rootfs, replacing what was there.
      */
     public static void create(Path rootfs, List<Spec.Device> fromSpec, boolean bindFromHost) {
         List<Spec.Device> all = new ArrayList<>(DEFAULTS);
@@ -32,31 +31,30 @@ public final class Devices {
             all.removeIf(d -> fromSpec.stream().anyMatch(s -> s.path().equals(d.path())));
             all.addAll(fromSpec);
         }
-        for (Spec.Device d : all) {
-            Path node = Mounts.secureJoin(rootfs, d.path());
-            Mounts.makeMountPoint(node.getParent(), false);
-            if (Files.exists(node, LinkOption.NOFOLLOW_LINKS)) {
-                LibC.C.unlink(node.toString());
+        try (InRoot root = InRoot.open(rootfs)) {
+            for (Spec.Device d : all) {
+                int index = fromSpec == null ? -1 : fromSpec.indexOf(d);
+                String field = index < 0 ? "default device" : "linux.devices[" + index + "].path";
+                try (InRoot.Entry node = root.entry(d.path(), false, field)) {
+                    node.unlink();
+                    if (bindFromHost) {
+                        try (InRoot.Fd file = node.createFile(0)) {
+                            Mounts.mount(d.path(), file, field, null, LibC.MS_BIND, null);
+                        }
+                        continue;
+                    }
+                    int type = switch (d.type()) {
+                        case "b" -> LibC.S_IFBLK;
+                        case "p" -> LibC.S_IFIFO;
+                        default -> LibC.S_IFCHR;
+                    };
+                    int mode = d.fileMode() == null ? 0666 : d.fileMode() & 07777;
+                    long dev = d.type().equals("p") ? 0 : LibC.makedev(d.major(), d.minor());
+                    // uid_t is unsigned 32-bit: intValue() keeps the bits of a uid above 2^31.
+                    node.mknod(type | mode, dev, d.uid() == null ? 0 : d.uid().intValue(),
+                            d.gid() == null ? 0 : d.gid().intValue());
+                }
             }
-            if (bindFromHost) {
-                int fd = (int) LibC.check(LibC.C.open(node.toString(), LibC.O_CREAT | LibC.O_WRONLY
-                        | LibC.O_CLOEXEC, 0), "create", node.toString());
-                LibC.C.close(fd);
-                Mounts.mount(d.path(), node.toString(), null, LibC.MS_BIND, null);
-                continue;
-            }
-            int type = switch (d.type()) {
-                case "b" -> LibC.S_IFBLK;
-                case "p" -> LibC.S_IFIFO;
-                default -> LibC.S_IFCHR;
-            };
-            int mode = d.fileMode() == null ? 0666 : d.fileMode() & 07777;
-            long dev = d.type().equals("p") ? 0 : LibC.makedev(d.major(), d.minor());
-            LibC.check(LibC.C.mknod(node.toString(), type | mode, dev), "mknod", node.toString());
-            // uid_t is unsigned 32-bit: intValue() keeps the bits of a uid above 2^31.
-            int uid = d.uid() == null ? 0 : d.uid().intValue();
-            int gid = d.gid() == null ? 0 : d.gid().intValue();
-            LibC.check(LibC.C.chown(node.toString(), uid, gid), "chown", node.toString());
         }
     }
     // end::mknod[]
@@ -66,13 +64,12 @@ public final class Devices {
         String[][] links = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
                 {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
                 {"pts/ptmx", "ptmx"}};
-        Path dev = Mounts.secureJoin(rootfs, "/dev");
-        for (String[] link : links) {
-            Path path = dev.resolve(link[1]);
-            if (link[1].equals("ptmx")) LibC.C.unlink(path.toString());
-            if (LibC.C.symlink(link[0], path.toString()) != 0
-                    && com.sun.jna.Native.getLastError() != LibC.EEXIST) {
-                LibC.check(-1, "symlink", path + " -> " + link[0]);
+        try (InRoot root = InRoot.open(rootfs)) {
+            for (String[] link : links) {
+                try (InRoot.Entry entry = root.entry("/dev/" + link[1], false, null)) {
+                    if (link[1].equals("ptmx")) entry.unlink();
+                    entry.symlink(link[0]);
+                }
             }
         }
     }

@@ -2,11 +2,9 @@ package jrunc.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Set;
 import jrunc.spec.Spec;
 
 /** mount(2) and pivot_root(2), the way the init prepares the container's file system. */
@@ -18,107 +16,115 @@ public final class Mounts {
                 data == null || data.isEmpty() ? null : data), "mount",
                 (type == null ? "" : type + " ") + (source == null ? "" : source + " on ") + target
                         + " (flags 0x" + Long.toHexString(flags) + (data == null ? "" : ", " + data) + ")",
-                errno -> errno == LibC.EINVAL && (flags & LibC.MS_PRIVATE) == 0
-                        && type == null && (flags & LibC.MS_BIND) == 0
-                        ? "is the target a mount point?" : null);
+                errno -> hint(errno, type, flags));
+    }
+
+    static String hint(int errno, String type, long flags) {
+        return errno == LibC.EINVAL && (flags & LibC.MS_PRIVATE) == 0 && type == null
+                && (flags & LibC.MS_BIND) == 0 ? "is the target a mount point?" : null;
+    }
+
+    /** mount(2) onto a resolved fd: the kernel follows /proc/self/fd/N to exactly that dentry. */
+    public static void mount(String source, InRoot.Fd target, String field, String type,
+            long flags, String data) {
+        LibC.check(LibC.C.mount(source, target.procPath(), type, new NativeLong(flags),
+                data == null || data.isEmpty() ? null : data), "mount",
+                (type == null ? "" : type + " ") + (source == null ? "" : source + " on ") + target
+                        + " (" + (field == null ? "" : field + ", ") + "flags 0x" + Long.toHexString(flags)
+                        + (data == null ? "" : ", " + data) + ")", errno -> hint(errno, type, flags));
     }
 
     /**
-     * Resolves a container path inside rootfs the way the container will see it: symlinks
-     * are followed relative to rootfs, so "/etc -> /host/etc" cannot escape it.
+     * Where a mount must land on a real directory: a symlink there would let the image choose
+     * where procfs, sysfs or the container's /dev go (runc refuses it the same way).
      */
-    public static Path secureJoin(Path rootfs, String path) {
-        Path current = rootfs;
-        int hops = 0;
-        java.util.Deque<String> parts = new java.util.ArrayDeque<>(List.of(path.split("/")));
-        while (!parts.isEmpty()) {
-            String part = parts.pollFirst();
-            if (part.isEmpty() || part.equals(".")) continue;
-            if (part.equals("..")) {
-                if (!current.equals(rootfs)) current = current.getParent();
-                continue;
-            }
-            Path next = current.resolve(part);
-            if (Files.isSymbolicLink(next) && hops++ < 40) {
-                try {
-                    String target = Files.readSymbolicLink(next).toString();
-                    String[] more = target.split("/");
-                    for (int i = more.length - 1; i >= 0; i--) parts.addFirst(more[i]);
-                    if (target.startsWith("/")) current = rootfs;
-                } catch (IOException e) {
-                    current = next;
-                }
-                continue;
-            }
-            current = next;
-        }
-        return current;
-    }
-
-    /** Creates the mount point: a file for a file source, a directory otherwise. */
-    static void makeMountPoint(Path target, boolean file) {
-        try {
-            if (file) {
-                Files.createDirectories(target.getParent());
-                if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) Files.createFile(target);
-            } else {
-                Files.createDirectories(target);
-            }
-        } catch (IOException e) {
-            boolean denied = e instanceof java.nio.file.AccessDeniedException;
-            throw new LibC.SyscallException("create mount point", target.toString(),
-                    denied ? LibC.EACCES : LibC.EIO, denied
-                    ? "in a user namespace the container's root may not write to a root file"
-                    + " system owned by the host's root: create the mount point in the bundle"
-                    + " first, or chown the rootfs to the mapped uid" : e.toString());
-        }
-    }
+    static final Set<String> ORDINARY_DIRECTORIES = Set.of("/proc", "/sys", "/dev", "/dev/pts",
+            "/dev/shm", "/dev/mqueue");
 
     // tag::mount-entry[]
-    /** One entry of config.json's "mounts", below rootfs. */
-    public static void mountEntry(Path rootfs, Spec.Mount m, Cgroups cgroups) {
+    /**
+     * One entry of config.json's "mounts" below rootfs; field names it in errors
+     * ("mounts[3]"). The kernel resolves the destination inside rootfs, the mount point is
+     * created relative to the fds it resolved to, and the mount lands on the fd.
+     */
+    public static void mountEntry(Path rootfs, Spec.Mount m, String field, Cgroups cgroups) {
         MountOptions o = MountOptions.parse(m.options());
-        Path target = secureJoin(rootfs, m.destination());
-        if ("cgroup".equals(m.type()) && !o.isBind()) {
-            mountCgroups(target, o, cgroups);
-        } else if (o.isBind()) {
-            boolean file = !Files.isDirectory(Path.of(m.source()));
-            makeMountPoint(target, file);
-            mount(m.source(), target.toString(), null, o.flags() & (LibC.MS_BIND | LibC.MS_REC), null);
-            // A bind mount ignores every other flag: they need a remount of the new mount.
-            long rest = o.flags() & ~(LibC.MS_BIND | LibC.MS_REC);
-            if (rest != 0) {
-                mount(null, target.toString(), null,
-                        rest | LibC.MS_BIND | LibC.MS_REMOUNT | lockedFlags(target.toString()), null);
+        String dest = m.destination(), where = field + ".destination";
+        try (InRoot root = InRoot.open(rootfs)) {
+            if ("cgroup".equals(m.type()) && !o.isBind()) {
+                mountCgroups(root, dest, where, o, cgroups);
+            } else if (o.isBind()) {
+                bindMount(root, m.source(), dest, where, o);
+            } else {
+                try (InRoot.Fd target = mountPoint(root, dest, where)) {
+                    mount(m.source() == null ? m.type() : m.source(), target, where,
+                            m.type(), o.flags(), o.data());
+                }
             }
-        } else {
-            makeMountPoint(target, false);
-            mount(m.source() == null ? m.type() : m.source(), target.toString(), m.type(),
-                    o.flags(), o.data());
+            for (long propagation : o.propagation()) remount(root, dest, where, propagation);
         }
-        for (long propagation : o.propagation()) mount(null, target.toString(), null, propagation, null);
+    }
+
+    /** A bind mount ignores every other flag: they need a remount of the new mount. */
+    static void bindMount(InRoot root, String source, String dest, String field, MountOptions o) {
+        boolean file = !Files.isDirectory(Path.of(source));
+        try (InRoot.Fd target = file ? root.mkfile(dest, field, 0644) : mountPoint(root, dest, field)) {
+            mount(source, target, field, null, o.flags() & (LibC.MS_BIND | LibC.MS_REC), null);
+        }
+        long rest = o.flags() & ~(LibC.MS_BIND | LibC.MS_REC);
+        if (rest != 0) {
+            try (InRoot.Fd mounted = root.open(dest, field)) {
+                mount(null, mounted, field, null, rest | LibC.MS_BIND | LibC.MS_REMOUNT
+                        | lockedFlags(mounted.procPath()), null);
+            }
+        }
     }
     // end::mount-entry[]
+
+    /** The directory to mount on, created if missing; see {@link #ORDINARY_DIRECTORIES}. */
+    static InRoot.Fd mountPoint(InRoot root, String dest, String field) {
+        return ORDINARY_DIRECTORIES.contains(clean(dest)) ? root.mkdirsWithoutSymlinks(dest, field)
+                : root.mkdirs(dest, field);
+    }
+
+    /**
+     * mount(2) again on what is mounted at dest now (a remount, a propagation change): the
+     * path is resolved afresh, as the fd from before the mount is the directory under it.
+     */
+    static void remount(InRoot root, String dest, String field, long flags) {
+        try (InRoot.Fd mounted = root.open(dest, field)) {
+            mount(null, mounted, field, null, flags, null);
+        }
+    }
+
+    /** "/a//b/./c" as "/a/b/c" (".." is kept: what it means depends on the symlinks). */
+    static String clean(String path) {
+        return "/" + String.join("/", InRoot.components(path));
+    }
 
     /**
      * A "cgroup" mount on v1: a tmpfs with one read-only bind of the container's own
      * directory per hierarchy (no cgroup namespace needed, the container sees only its own
      * cgroup). As with runc, "ro" applies to the binds, the tmpfs stays writable. On v2: the container's cgroup directory bound onto the target.
      */
-    static void mountCgroups(Path target, MountOptions o, Cgroups cgroups) {
-        makeMountPoint(target, false);
-        long flags = o.flags() & ~LibC.MS_RDONLY;
+    static void mountCgroups(InRoot root, String dest, String field, MountOptions o, Cgroups cgroups) {
+        long bindFlags = o.flags() | LibC.MS_BIND | LibC.MS_REMOUNT;
         if (Cgroups.isV2()) {
-            mount(cgroups.directory(null).toString(), target.toString(), null, LibC.MS_BIND, null);
-            mount(null, target.toString(), null, o.flags() | LibC.MS_BIND | LibC.MS_REMOUNT, null);
+            try (InRoot.Fd target = root.mkdirs(dest, field)) {
+                mount(cgroups.directory(null).toString(), target, field, null, LibC.MS_BIND, null);
+            }
+            remount(root, dest, field, bindFlags);
             return;
         }
-        mount("tmpfs", target.toString(), "tmpfs", flags, "mode=755");
+        try (InRoot.Fd target = root.mkdirs(dest, field)) {
+            mount("tmpfs", target, field, "tmpfs", o.flags() & ~LibC.MS_RDONLY, "mode=755");
+        }
         for (var h : CgroupsV1.hierarchies().entrySet()) {
-            Path dir = target.resolve(h.getKey());
-            makeMountPoint(dir, false);
-            mount(cgroups.directory(h.getKey()).toString(), dir.toString(), null, LibC.MS_BIND, null);
-            mount(null, dir.toString(), null, o.flags() | LibC.MS_BIND | LibC.MS_REMOUNT, null);
+            String dir = dest + "/" + h.getKey();
+            try (InRoot.Fd target = root.mkdirs(dir, field)) {
+                mount(cgroups.directory(h.getKey()).toString(), target, field, null, LibC.MS_BIND, null);
+            }
+            remount(root, dir, field, bindFlags);
         }
     }
 

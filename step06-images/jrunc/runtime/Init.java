@@ -8,6 +8,7 @@ import jrunc.linux.Capabilities;
 import jrunc.linux.Cgroups;
 import jrunc.linux.Console;
 import jrunc.linux.Devices;
+import jrunc.linux.InRoot;
 import jrunc.linux.LibC;
 import jrunc.linux.Mounts;
 import jrunc.linux.Namespaces;
@@ -113,8 +114,11 @@ public final class Init {
         // runc reads /etc/passwd inside the finished container: a masked one has no users.
         boolean passwdMasked = spec.linux().maskedPaths() != null
                 && spec.linux().maskedPaths().contains("/etc/passwd");
-        String[] env = ContainerProcess.environment(spec.process(), passwdMasked
-                ? Path.of("/dev/null") : Mounts.secureJoin(rootfs, "/etc/passwd"));
+        String[] env;
+        try (InRoot root = InRoot.open(rootfs); InRoot.Fd passwd = root.find("/etc/passwd")) {
+            env = ContainerProcess.environment(spec.process(), Path.of(passwdMasked || passwd == null
+                    ? "/dev/null" : passwd.procPath()));
+        }
         closeLaunchFds(config);
         Mounts.pivotRoot(rootfs);
         finishRootfs(spec);
@@ -155,8 +159,9 @@ public final class Init {
         Mounts.mount(rootfs.toString(), rootfs.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
         boolean devFromHost = false;
         if (spec.mounts() != null) {
-            for (Spec.Mount m : spec.mounts()) {
-                Mounts.mountEntry(rootfs, m, cgroups);
+            for (int i = 0; i < spec.mounts().size(); i++) {
+                Spec.Mount m = spec.mounts().get(i);
+                Mounts.mountEntry(rootfs, m, "mounts[" + i + "]", cgroups);
                 if (m.destination().equals("/dev") && !"tmpfs".equals(m.type())) devFromHost = true;
             }
         }
@@ -180,19 +185,16 @@ public final class Init {
 
     /** A pty from the container's devpts; its master goes to --console-socket (or jrunc run). */
     static int openConsole(Path rootfs, InitConfig config) {
-        String devpts = Mounts.secureJoin(rootfs, "/dev/pts").toString();
-        int[] pty = Console.openPty(devpts);
-        Path console = Mounts.secureJoin(rootfs, "/dev/console");
-        try {
-            if (!Files.exists(console)) Files.createFile(console);
-        } catch (java.io.IOException e) {
-            throw new JruncException("create " + console + ": " + e.getMessage());
+        try (InRoot root = InRoot.open(rootfs); InRoot.Fd devpts = root.open("/dev/pts", null);
+                InRoot.Fd console = root.mkfile("/dev/console", null, 0666)) {
+            int[] pty = Console.openPty(devpts.procPath());
+            Mounts.mount(devpts.procPath() + "/" + pty[2], console, "process.terminal", null,
+                    LibC.MS_BIND, null);
+            Console.sendMaster(config.consoleFd(), pty[0], "/dev/pts/" + pty[2]);
+            LibC.C.close(pty[0]);
+            LibC.C.close(config.consoleFd());
+            return pty[1];
         }
-        Mounts.mount(devpts + "/" + pty[2], console.toString(), null, LibC.MS_BIND, null);
-        Console.sendMaster(config.consoleFd(), pty[0], "/dev/pts/" + pty[2]);
-        LibC.C.close(pty[0]);
-        LibC.C.close(config.consoleFd());
-        return pty[1];
     }
 
     static void setHostname(Spec spec) {
