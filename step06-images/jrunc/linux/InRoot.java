@@ -215,6 +215,7 @@ public final class InRoot implements AutoCloseable {
      */
     static int resolve(int root, String path, int flags, long resolve) {
         if (haveOpenat2) {
+            // tag::openat2[]
             Memory how = new Memory(24);
             how.setLong(0, LibC.O_PATH | LibC.O_CLOEXEC | flags);
             how.setLong(8, 0);
@@ -229,6 +230,7 @@ public final class InRoot implements AutoCloseable {
                 }
                 if (errno != LibC.EAGAIN) return -errno;
             }
+            // end::openat2[]
             if (haveOpenat2) return -LibC.EAGAIN;
         }
         return walk(root, path, flags, resolve);
