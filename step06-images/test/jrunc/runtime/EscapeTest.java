@@ -280,7 +280,8 @@ class EscapeTest {
         for (JruncTool tool : List.of(runc, jrunc)) {
             String name = name(tool);
             String first = "waiting-" + name + RUN;
-            Path waiting = bundle(first, List.of("true"), c -> {
+            // It must outlive the sidecar: PID 1's exit ends its PID namespace.
+            Path waiting = bundle(first, List.of("sleep", "300"), c -> {
                 ObjectNode p = process(c);
                 p.putObject("user").put("uid", 1234).put("gid", 1234);
                 ObjectNode sets = p.putObject("capabilities");
@@ -319,10 +320,14 @@ class EscapeTest {
             checks.add(() -> assertTrue(ready.contains("READY") && report.contains("DONE"), name + ": " + report));
             checks.add(() -> assertEquals(List.of(), matching(report, "WRITABLE|WRITABLE-LATER"),
                     name + ": the waiting init's files opened for writing by the sidecar"));
-            checks.add(() -> assertEquals(List.of(), hostPathsIn(matching(report, "INIT|INITENV")),
-                    name + ": host paths in the waiting init's cmdline or environ, seen by the sidecar"));
-            checks.add(() -> assertEquals(List.of(), hostPathsIn(List.of(initShows)),
-                    name + ": host paths in the waiting init's cmdline or environ"));
+            // runc's waiting "runc init" names its state directory in its environ
+            // (_LIBCONTAINER_STATEDIR): jrunc is held to more.
+            if (tool == jrunc) {
+                checks.add(() -> assertEquals(List.of(), hostPathsIn(matching(report, "INIT|INITENV")),
+                        name + ": host paths in the waiting init's cmdline or environ, seen by the sidecar"));
+                checks.add(() -> assertEquals(List.of(), hostPathsIn(List.of(initShows)),
+                        name + ": host paths in the waiting init's cmdline or environ"));
+            }
             String mask = String.format("%016x", mask(caps));
             checks.add(() -> assertEquals(Map.of("CapEff", mask, "CapPrm", mask, "CapBnd", mask,
                     "NoNewPrivs", "1", "Uid", "1234 1234 1234 1234"), status,

@@ -68,7 +68,8 @@ final class HostCopies {
     /** COPY/jdk/bin/java … jrunc.cli.Jrunc, inside the private mount namespace. */
     List<String> jruncLauncher(Path hostMount) {
         List<String> argv = new ArrayList<>(sandbox(hostMount));
-        argv.addAll(List.of(jdk.resolve("bin/java").toString(), "-XX:-MaxFDLimit",
+        argv.addAll(List.of(jdk.resolve("bin/java").toString(), "-XX:-MaxFDLimit", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 "--enable-native-access=ALL-UNNAMED", "-Djna.boot.library.path=" + jna,
                 "-Djna.nounpack=true", "-cp", classPathString(), "jrunc.cli.Jrunc"));
         return argv;
