@@ -25,7 +25,6 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import jrunc.linux.Capabilities;
 import jrunc.spec.SpecLoader;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,30 +72,23 @@ class EscapeTest {
                 copies.runcLauncher(hostMount));
     }
 
-    @AfterAll
-    static void nothingLeft() {
-        if (jrunc == null) return;
-        for (JruncTool tool : List.of(jrunc, runc)) {
-            for (String id : Container.ids(tool.root)) tool.run("delete", "--force", id);
-        }
-        Bundles.removeTree(tmp.resolve("bundles"));
-        Host.snapshot(tmp).assertNothingLeftSince(before, tmp);
-    }
-
     @BeforeEach
     void listTheTestDirectory() throws IOException {
         listing = HostCopies.listing(tmp);
     }
 
-    /** What every attack must leave as it found it: the copies and the test's directory. */
+    /** What every attack must leave as it found it: the copies, the test's directory, the host. */
     @AfterEach
     void hostUnchanged() throws IOException {
         for (JruncTool tool : List.of(jrunc, runc)) {
             for (String id : Container.ids(tool.root)) tool.run("delete", "--force", id);
         }
         Bundles.removeTree(tmp.resolve("bundles"));
-        copies.assertUnchangedAndRestore();
-        assertEquals(listing, HostCopies.listing(tmp), "paths of the host (the test's directory)");
+        List<String> changed = copies.changedAndRestored();
+        TreeSet<String> now = HostCopies.listing(tmp);
+        assertAll(() -> assertEquals(List.of(), changed, "host files (copies) changed by the container"),
+                () -> assertEquals(listing, now, "paths of the host (the test's directory)"),
+                () -> Host.snapshot(tmp).assertNothingLeftSince(before, tmp));
     }
 
     // --- 1: CVE-2019-5736, the runtime's binary through /proc/self/exe --------------------------

@@ -1,7 +1,5 @@
 package jrunc.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -68,10 +66,11 @@ final class HostCopies {
     /** COPY/jdk/bin/java … jrunc.cli.Jrunc, inside the private mount namespace. */
     List<String> jruncLauncher(Path hostMount) {
         List<String> argv = new ArrayList<>(sandbox(hostMount));
-        argv.addAll(List.of(jdk.resolve("bin/java").toString(), "-XX:-MaxFDLimit", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "--enable-native-access=ALL-UNNAMED", "-Djna.boot.library.path=" + jna,
-                "-Djna.nounpack=true", "-cp", classPathString(), "jrunc.cli.Jrunc"));
+        // Tuned for a short life (as the init is): the attack tests start ~150 of these.
+        argv.addAll(List.of(jdk.resolve("bin/java").toString(), "-XX:-MaxFDLimit",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
+                "-Djna.boot.library.path=" + jna, "-Djna.nounpack=true", "-cp", classPathString(),
+                "jrunc.cli.Jrunc"));
         return argv;
     }
 
@@ -115,14 +114,9 @@ final class HostCopies {
     }
 
     /**
-     * Fails if any copy changed (naming the files), after putting the originals back so that a
-     * failed attack does not break the tests after it.
+     * The copies that changed (or appeared) since they were made. The changed ones are put back,
+     * so that an attack that worked does not break the tests after it.
      */
-    void assertUnchangedAndRestore() throws IOException {
-        assertEquals(List.of(), changedAndRestored(), "host files (copies) changed by the container");
-    }
-
-    /** The copies that changed (or appeared) since they were made; the changed ones are restored. */
     List<String> changedAndRestored() throws IOException {
         Map<Path, String> now = hashAll();
         List<String> changed = new ArrayList<>();
