@@ -143,19 +143,21 @@ class EscapeTest {
      * While "exec" runs, a process of the container looks at every runtime process it can see in
      * its PID namespace: through /proc/PID/root, cwd, mountinfo, exe and fds it must reach
      * nothing of the host, and its cmdline and environ must name no host path. With the
-     * container's default capabilities, and with CAP_SYS_PTRACE in every set.
+     * container's default capabilities, with CAP_SYS_PTRACE in every set, and in a user
+     * namespace (whose root is the host uid the helpers run as there).
      */
     @Test
     void aContainerSeesNothingOfTheHostThroughAnExecHelper() throws Exception {
         List<Executable> checks = new ArrayList<>();
         for (JruncTool tool : List.of(runc, jrunc)) {
-            for (boolean ptrace : List.of(false, true)) {
-                String name = name(tool) + (ptrace ? " with CAP_SYS_PTRACE" : " with default capabilities");
-                String id = "watch-" + name(tool) + (ptrace ? "-ptrace" : "") + RUN;
+            for (String variant : List.of("default capabilities", "CAP_SYS_PTRACE", "a user namespace")) {
+                String name = name(tool) + " with " + variant;
+                String id = "watch-" + name(tool) + "-" + checks.size() + RUN;
                 Path bundle = bundle(id, List.of("sh", "/watcher.sh"), c -> {
-                    if (ptrace) {
+                    if (variant.equals("CAP_SYS_PTRACE")) {
                         for (JsonNode set : process(c).get("capabilities")) ((ArrayNode) set).add("CAP_SYS_PTRACE");
                     }
+                    if (variant.equals("a user namespace")) NamespacesTest.userNamespace(c);
                 });
                 Path rootfs = bundle.resolve("rootfs");
                 copyScript("watcher.sh", rootfs);
@@ -334,13 +336,19 @@ class EscapeTest {
         return tool == runc ? "runc" : "jrunc";
     }
 
-    /** A bundle with a copy of the workshop rootfs, writable (the container reports in /report). */
-    static Path bundle(String id, List<String> args, Consumer<ObjectNode> edit) {
-        return Bundles.create(tmp.resolve("bundles").resolve(id), "/jrunc-test-" + id, args, c -> {
+    /**
+     * A bundle with a copy of the workshop rootfs, writable: the container reports in /report
+     * (made here, writable by all: a user namespace's root cannot create files in the rootfs).
+     */
+    static Path bundle(String id, List<String> args, Consumer<ObjectNode> edit) throws IOException {
+        Path bundle = Bundles.create(tmp.resolve("bundles").resolve(id), "/jrunc-test-" + id, args, c -> {
             ((ObjectNode) c.get("root")).put("readonly", false);
             env(c).add("MARKER=" + marker);
             edit.accept(c);
         });
+        Path report = Files.writeString(bundle.resolve("rootfs/report"), "");
+        Files.setPosixFilePermissions(report, PosixFilePermissions.fromString("rw-rw-rw-"));
+        return bundle;
     }
 
     static ObjectNode process(ObjectNode c) {
