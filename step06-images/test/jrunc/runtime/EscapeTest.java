@@ -80,11 +80,11 @@ class EscapeTest {
     /** What every attack must leave as it found it: the copies, the test's directory, the host. */
     @AfterEach
     void hostUnchanged() throws IOException {
+        List<String> changed = copies.changedAndRestored();
         for (JruncTool tool : List.of(jrunc, runc)) {
             for (String id : Container.ids(tool.root)) tool.run("delete", "--force", id);
         }
         Bundles.removeTree(tmp.resolve("bundles"));
-        List<String> changed = copies.changedAndRestored();
         TreeSet<String> now = HostCopies.listing(tmp);
         assertAll(() -> assertEquals(List.of(), changed, "host files (copies) changed by the container"),
                 () -> assertEquals(listing, now, "paths of the host (the test's directory)"),
@@ -125,8 +125,9 @@ class EscapeTest {
                 tool.run("start", id).assertExit(0);
                 if (exec) tool.run("exec", "--detach", id, program).assertExit(0);
                 List<String> report = awaitReport(rootfs, "DONE", Duration.ofSeconds(45));
-                tool.run("delete", "--force", id);
+                // Restored first: delete runs the runtime's binary, which the attack may have rewritten.
                 List<String> changed = copies.changedAndRestored();
+                tool.run("delete", "--force", id);
                 String what = name + ", " + variant + ": " + report;
                 checks.add(() -> assertEquals(List.of(), changed, what + " (host files, copies, changed)"));
                 checks.add(() -> assertTrue(report.contains("DONE"), what + " (the payload did not finish)"));
