@@ -36,6 +36,11 @@ final class JruncTool {
         return new JruncTool(stateRoot, List.of("runc"));
     }
 
+    /** jrunc or runc started by another command line (EscapeTest: copies, a private mount namespace). */
+    static JruncTool launchedBy(Path stateRoot, List<String> launcher) {
+        return new JruncTool(stateRoot, List.copyOf(launcher));
+    }
+
     Command.Result run(String... args) {
         return run(Duration.ofSeconds(60), args);
     }
@@ -47,7 +52,8 @@ final class JruncTool {
         argv.addAll(List.of(args));
         Command.Result r = exec(argv, timeout);
         // Failure messages show "jrunc ARGS", not the test's whole class path.
-        List<String> shown = new ArrayList<>(List.of(launcher.size() > 1 ? "jrunc" : launcher.get(0)));
+        String program = launcher.get(launcher.size() - 1);
+        List<String> shown = new ArrayList<>(List.of(program.endsWith("Jrunc") ? "jrunc" : program));
         shown.addAll(argv.subList(launcher.size(), argv.size()));
         return new Command.Result(r.exitCode(), r.stdout(), r.stderr(), shown);
     }
