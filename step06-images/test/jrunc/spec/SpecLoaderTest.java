@@ -56,13 +56,13 @@ class SpecLoaderTest {
     }
 
     /**
-     * The same mapper writes and reads jrunc's own files: state.json, and init.json, which
-     * carries the process (the privileged tests run both end to end).
+     * The same mapper writes and reads jrunc's own files: state.json, and the init's settings,
+     * which carry the process (the privileged tests run both end to end).
      */
     @Test
     void stateAndProcessStillRoundTrip() throws Exception {
         State state = new State("1.0.2", "c1", 42, 123456789L, "/b", "/b/rootfs", "2026-12-02T00:00:00Z",
-                "root", Map.of("a", "b"), "/jrunc/c1", List.of("/sys/fs/cgroup/pids/jrunc/c1"));
+                "root", Map.of("a", "b"), "/jrunc/c1", List.of("/sys/fs/cgroup/pids/jrunc/c1"), 77, 987654321L);
         assertEquals(state, SpecLoader.JSON.readValue(SpecLoader.JSON.writeValueAsString(state), State.class));
         Spec.Process process = SpecLoader.parse(VALID.replace("\"uid\": 0", "\"uid\": 3000000000"),
                 "config.json").process();
