@@ -14,10 +14,13 @@ import java.util.Map;
  */
 public record State(String ociVersion, String id, int pid, long startTime, String bundle,
         String rootfs, String created, String owner, Map<String, String> annotations,
-        String cgroupsPath, List<String> cgroupsCreated, int creatorPid, long creatorStartTime) {
+        String cgroupsPath, List<String> cgroupsCreated, Integer creatorPid, Long creatorStartTime) {
 
+    /** A state.json written before jrunc recorded its creator has none: 0, as when created. */
     public State {
         cgroupsCreated = cgroupsCreated == null ? List.of() : List.copyOf(cgroupsCreated);
+        creatorPid = creatorPid == null ? 0 : creatorPid;
+        creatorStartTime = creatorStartTime == null ? 0 : creatorStartTime;
     }
 
     /** The first record of a container that the calling process is about to create. */
@@ -30,7 +33,7 @@ public record State(String ociVersion, String id, int pid, long startTime, Strin
 
     /** A state directory without state.json: its creator died before it wrote one. */
     static State unrecorded(String id) {
-        return new State(null, id, 0, 0, null, null, null, "root", null, null, List.of(), 0, 0);
+        return new State(null, id, 0, 0, null, null, null, "root", null, null, List.of(), 0, 0L);
     }
 
     boolean isCreating() {
@@ -51,6 +54,6 @@ public record State(String ociVersion, String id, int pid, long startTime, Strin
     /** The init is ready and waits for "start": the creator's part is over. */
     State createdAt(String when) {
         return new State(ociVersion, id, pid, startTime, bundle, rootfs, when, owner,
-                annotations, cgroupsPath, cgroupsCreated, 0, 0);
+                annotations, cgroupsPath, cgroupsCreated, 0, 0L);
     }
 }

@@ -59,6 +59,16 @@ class SpecLoaderTest {
      * The same mapper writes and reads jrunc's own files: state.json, and the init's settings,
      * which carry the process (the privileged tests run both end to end).
      */
+    /** A container created by an earlier jrunc (no creator recorded) can still be deleted. */
+    @Test
+    void aStateWrittenBeforeTheCreatorWasRecordedStillLoads() throws Exception {
+        State old = SpecLoader.JSON.readValue("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":42,"
+                + "\"startTime\":7,\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"\","
+                + "\"owner\":\"root\",\"cgroupsCreated\":[]}", State.class);
+        assertEquals(0, old.creatorPid());
+        assertEquals(0L, old.creatorStartTime());
+    }
+
     @Test
     void stateAndProcessStillRoundTrip() throws Exception {
         State state = new State("1.0.2", "c1", 42, 123456789L, "/b", "/b/rootfs", "2026-12-02T00:00:00Z",
