@@ -56,7 +56,8 @@ final class RuntimeFiles {
         linksOutOfJavaHome().forEach(p -> all.add(realPath(p)));
         all.addAll(classPath());
         all.add(realPath(jnaDirectory));
-        if (classDataArchive() != null) all.add(classDataArchive());
+        Path archive = classDataArchive();
+        if (archive != null) all.add(archive);
         all.addAll(mappedLibraries(all));
         for (String tool : new String[] {"nsenter", "unshare"}) {
             for (String dir : new String[] {"/usr/bin", "/bin"}) {
