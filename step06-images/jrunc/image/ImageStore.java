@@ -161,6 +161,7 @@ public final class ImageStore {
                 if (reachable.contains(hex)) continue;
                 Digest d = new Digest("sha256", hex);
                 FileTree.deleteRecursively(layerDir(d));
+                Files.deleteIfExists(ImpliedDirs.listOf(layerDir(d)));
                 Files.delete(blob);
                 removed.add(d);
             }
