@@ -66,6 +66,7 @@ public final class ImpliedDirs {
             paths.addAll(l.implied());
         }
         Map<Path, FileTime> times = new LinkedHashMap<>();
+        // tag::copy-up[]
         for (String p : paths) {
             Visible v = visible(layers, p);
             if (v == null || !v.implied() && !p.isEmpty()) continue;
@@ -82,6 +83,7 @@ public final class ImpliedDirs {
             }
             if (p.isEmpty()) apply(upper, v.attributes(), times);
         }
+        // end::copy-up[]
         // Deepest first: creating a directory changed its parent's time.
         List<Path> dirs = new ArrayList<>(times.keySet());
         for (int i = dirs.size() - 1; i >= 0; i--) {
