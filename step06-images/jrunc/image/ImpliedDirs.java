@@ -48,8 +48,8 @@ public final class ImpliedDirs {
     private static Set<String> read(Path layerDir) throws IOException {
         Path list = listOf(layerDir);
         Set<String> names = new TreeSet<>();
-        // A layer unpacked before lists existed: its directories count as the layer's own.
-        if (!Files.exists(list)) return names;
+        // Unpacked before lists existed: only its root (then never from ./) counts as implied.
+        if (!Files.exists(list)) return Set.of("");
         for (String n : Files.readString(list, StandardCharsets.UTF_8).split("\0")) names.add(n);
         return names;
     }

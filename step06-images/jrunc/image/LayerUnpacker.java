@@ -72,7 +72,7 @@ public final class LayerUnpacker {
         try (InputStream in = Files.newInputStream(blob)) {
             List<String> implied = apply(in, layer, diffId, work);
             // Written first: a layer directory never exists without its list.
-            ImpliedDirs.write(target, implied);
+            if (mode == Mode.OVERLAY_LAYER) ImpliedDirs.write(target, implied);
             Files.move(work, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             FileTree.deleteRecursively(work);
@@ -124,12 +124,7 @@ public final class LayerUnpacker {
                 }
                 continue;
             }
-            for (Path p = dir.resolve(name).normalize().getParent(); p != null && p.startsWith(dir); p = p.getParent()) {
-                if (mode == Mode.FLATTEN && !fromThisLayer.contains(p) && !lowerTimes.containsKey(p)) {
-                    BasicFileAttributes a = SafeRoot.lstat(p);
-                    if (a != null && a.isDirectory()) lowerTimes.put(p, a.lastModifiedTime());
-                }
-            }
+            if (mode == Mode.FLATTEN) rememberLowerTimes(dir, parts, fromThisLayer, lowerTimes);
             Path parent = safe.parentOf(name, parts, true);
             String base = parts.get(parts.size() - 1);
             for (Path p = parent; p.startsWith(dir) && !p.equals(dir); p = p.getParent()) fromThisLayer.add(p);
@@ -150,18 +145,34 @@ public final class LayerUnpacker {
             setMetadata(e, tar, target, dirTimes);
         }
         // Directory times last: creating their children changed them.
+        // A later entry may have replaced a directory above by a symlink: never set times through one.
         for (var t : lowerTimes.entrySet()) {
-            BasicFileAttributes a = SafeRoot.lstat(t.getKey());
-            if (!created.contains(t.getKey()) && a != null && a.isDirectory()) setTimes(t.getKey(), t.getValue());
+            if (!created.contains(t.getKey()) && safe.isDirectory(t.getKey())) setTimes(t.getKey(), t.getValue());
         }
-        for (var t : dirTimes) setTimes(t.getKey(), t.getValue());
+        for (var t : dirTimes) {
+            if (safe.isDirectory(t.getKey())) setTimes(t.getKey(), t.getValue());
+        }
         if (mode == Mode.FLATTEN) return List.of();
         List<String> implied = new ArrayList<>();
         if (!explicitDirs.contains(dir)) implied.add("");
         for (Path p : safe.createdDirs()) {
-            if (!explicitDirs.contains(p) && SafeRoot.lstat(p) != null) implied.add(dir.relativize(p).toString());
+            if (!explicitDirs.contains(p) && safe.isDirectory(p)) implied.add(dir.relativize(p).toString());
         }
         return implied;
+    }
+
+    /** The times of the lower layers' directories above an entry: creating it changes them. */
+    private static void rememberLowerTimes(Path dir, List<String> parts, Set<Path> fromThisLayer,
+            Map<Path, FileTime> lowerTimes) throws IOException {
+        Path p = dir;
+        for (int i = 0; i < parts.size(); i++) {
+            if (!fromThisLayer.contains(p) && !lowerTimes.containsKey(p)) {
+                BasicFileAttributes a = SafeRoot.lstat(p);
+                if (a == null || !a.isDirectory()) return; // created by this entry, or refused later
+                lowerTimes.put(p, a.lastModifiedTime());
+            }
+            if (i < parts.size() - 1) p = p.resolve(parts.get(i));
+        }
     }
 
     private void whiteout(SafeRoot safe, String entry, Path parent, String hidden, Set<Path> fromThisLayer) throws IOException {

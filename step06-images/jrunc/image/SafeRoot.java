@@ -112,6 +112,18 @@ final class SafeRoot {
         return parentOf(entry, parts, createParents).resolve(parts.get(parts.size() - 1));
     }
 
+    /** Whether {@code path} (under the root) is a directory reached through directories only. */
+    boolean isDirectory(Path path) throws IOException {
+        Path p = root;
+        for (Path part : root.relativize(path)) {
+            if (part.toString().isEmpty()) break; // the root itself
+            p = p.resolve(part.toString());
+            BasicFileAttributes a = lstat(p);
+            if (a == null || !a.isDirectory()) return false;
+        }
+        return true;
+    }
+
     /** "/" or "./" (umoci writes the first): the root itself, harmless. */
     private static boolean isRoot(String entry) {
         return entry.chars().allMatch(c -> c == '/');

@@ -98,6 +98,14 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void directoryTimesAreNeverSetThroughASymlinkThatReplacedADirectory() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("outside/b"));
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(outside);
+        flatten(new TarBuilder().dir("a", 0755).dir("a/b", 0755).symlink("a", outside.getParent().toString()), root());
+        assertEquals(before, Files.getLastModifiedTime(outside));
+    }
+
+    @Test
     void anImpliedDirectoryTakesTheAttributesOfTheVisibleDirectoryBelow() throws IOException {
         Privileged.requireRoot(); // whiteouts are device nodes
         List<Path> topFirst = List.of(overlayLayer("3", new TarBuilder().file("t/x", "x", 0644).file("d/f", "f", 0644)),
