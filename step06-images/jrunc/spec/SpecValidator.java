@@ -380,7 +380,7 @@ public final class SpecValidator {
     }
 
     /** The kernel's list of active LSMs, or (securityfs not mounted) each module's own sign. */
-    static boolean lsmEnabled(String name) {
+    public static boolean lsmEnabled(String name) {
         try {
             Path lsm = Path.of("/sys/kernel/security/lsm");
             if (Files.exists(lsm)) return List.of(Files.readString(lsm).trim().split(",")).contains(name);
