@@ -149,32 +149,33 @@ public final class ContainerProcess {
      * for start, raises it for the load alone and drops it right after (see loadFilter).
      */
     static List<String> permittedUntilSeccomp(Spec.Process p, boolean seccomp) {
-        List<String> permitted = p.capabilities().permitted() == null ? List.of()
-                : p.capabilities().permitted();
-        if (!seccomp || Boolean.TRUE.equals(p.noNewPrivileges())
-                || permitted.contains("CAP_SYS_ADMIN")) {
-            return permitted;
-        }
-        List<String> withSysAdmin = new ArrayList<>(permitted);
-        withSysAdmin.add("CAP_SYS_ADMIN");
-        return withSysAdmin;
+        List<String> permitted = p.capabilities().permitted();
+        return seccomp && !Boolean.TRUE.equals(p.noNewPrivileges())
+                ? withSysAdmin(permitted) : permitted;
+    }
+
+    static List<String> withSysAdmin(List<String> capabilities) {
+        List<String> more = new ArrayList<>(capabilities == null ? List.of() : capabilities);
+        more.add("CAP_SYS_ADMIN");
+        return more;
     }
 
     // tag::seccomp-load[]
     /**
-     * The filter goes on last: from here on it judges this JVM too, which only has to make
-     * capset (without no_new_privs) and execve.
+     * Last before execve: from here on the filter judges this JVM too, which then makes
+     * only capset (without no_new_privs) and execve.
      */
     static void loadFilter(Seccomp filter, Spec.Process p) {
         Spec.Capabilities caps = p.capabilities();
-        boolean raise = caps != null && !Boolean.TRUE.equals(p.noNewPrivileges());
-        if (raise) {
-            List<String> effective = new ArrayList<>(List.of("CAP_SYS_ADMIN"));
-            if (caps.effective() != null) effective.addAll(caps.effective());
-            Capabilities.set(effective, permittedUntilSeccomp(p, true), caps.inheritable());
+        boolean privileged = caps != null && !Boolean.TRUE.equals(p.noNewPrivileges());
+        if (privileged) { // the kernel's rule: no_new_privs or CAP_SYS_ADMIN in effect
+            Capabilities.set(withSysAdmin(caps.effective()),
+                    withSysAdmin(caps.permitted()), caps.inheritable());
         }
         filter.load();
-        if (raise) Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+        if (privileged) {
+            Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+        }
     }
     // end::seccomp-load[]
 
@@ -189,6 +190,7 @@ public final class ContainerProcess {
                 "sigprocmask", "SIG_SETMASK");
         LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,
                 LibC.CLOSE_RANGE_CLOEXEC), "close_range", (3 + keepFds) + "..~0");
+        // Made native before the filter: under it, even a malloc's mmap may be refused.
         byte[] bytes = com.sun.jna.Native.toByteArray(program);
         Memory path = new Memory(bytes.length);
         path.write(0, bytes, 0, bytes.length);
