@@ -101,10 +101,7 @@ public final class Executor {
     }
     // end::exec[]
 
-    /**
-     * Starts the helper JVM in the container's namespaces and its tree: from a thread that
-     * joined them, or through nsenter where a thread cannot (a user or time namespace).
-     */
+    /** libseccomp loaded here, so the helper finds it; without it, exec fails (fail closed). */
     static void bindSeccomp() {
         try {
             jrunc.linux.Seccomp.bind();
@@ -113,6 +110,10 @@ public final class Executor {
         }
     }
 
+    /**
+     * Starts the helper JVM in the container's namespaces and its tree: from a thread that
+     * joined them, or through nsenter where a thread cannot (a user or time namespace).
+     */
     static int spawnHelper(Spec spec, int initPid, int viewNs, boolean viaNsenter,
             InitLauncher.Fds fds, List<Integer> launchOnly, int preserveFds, int syncEnd) {
         String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH,

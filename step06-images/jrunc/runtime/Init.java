@@ -29,7 +29,7 @@ public final class Init {
     static final List<Class<?>> USED_AFTER_PIVOT = List.of(ContainerProcess.class,
             JruncException.class, LibC.SyscallException.class, Hooks.class,
             jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, Capabilities.class,
-            SyncChannel.class, Mounts.class, Console.class, jrunc.linux.Seccomp.class,
+            SyncChannel.class, Mounts.class, Console.class, Seccomp.class,
             com.sun.jna.StringArray.class);
 
     private Init() {}

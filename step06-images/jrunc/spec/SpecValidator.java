@@ -81,14 +81,16 @@ public final class SpecValidator {
             // Fail closed where the label would mean something; elsewhere no runtime can apply it.
             require(!lsmEnabled("apparmor"), "process.apparmorProfile: AppArmor is enabled on this"
                     + " host and jrunc cannot apply the profile " + p.apparmorProfile()
-                    + "; remove the field to run the process unconfined");
+                    + "; remove the field to run the process unconfined\n  hint: podman and"
+                    + " docker leave it out with --security-opt apparmor=unconfined");
             warnings.add("process.apparmorProfile " + p.apparmorProfile() + " is ignored: AppArmor"
                     + " is not enabled on this host");
         }
         if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty()) {
             require(!lsmEnabled("selinux"), "process.selinuxLabel: SELinux is enabled on this host"
                     + " and jrunc cannot apply the label " + p.selinuxLabel()
-                    + "; remove the field to run the process unlabelled");
+                    + "; remove the field to run the process unlabelled\n  hint: podman and"
+                    + " docker leave it out with --security-opt label=disable");
             warnings.add("process.selinuxLabel " + p.selinuxLabel() + " is ignored: SELinux is not"
                     + " enabled on this host");
         }
