@@ -93,11 +93,15 @@ public final class Seccomp implements AutoCloseable {
     public static synchronized String bind() {
         if (bound != null) return bound;
         for (String path : LIBRARY) {
-            if (Files.exists(Path.of(path))) {
+            if (!Files.exists(Path.of(path))) continue;
+            try {
                 Native.register(Lib.class, NativeLibrary.getInstance(path));
-                bound = path;
-                return path;
+            } catch (UnsatisfiedLinkError e) {
+                throw new IllegalStateException("cannot load " + path + ": " + e.getMessage()
+                        + "\n  hint: apt-get install --reinstall libseccomp2");
             }
+            bound = path;
+            return path;
         }
         throw new IllegalStateException("libseccomp.so.2 not found in " + String.join(", ", LIBRARY)
                 + ": jrunc compiles seccomp filters with it\n  hint: apt-get install libseccomp2");

@@ -216,6 +216,24 @@ class SeccompTest {
         assertFalse(Files.exists(jrunc.root.resolve("sec-execve")));
     }
 
+    /** Fail closed: a libseccomp that does not load (an empty file here) fails create. */
+    @Test
+    void aBrokenLibseccompFailsCreateAndNothingRuns() {
+        Path bundle = bundle("""
+                {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}
+                """, List.of("getpid"), c -> {});
+        Path library = Path.of("/usr/lib/x86_64-linux-gnu/libseccomp.so.2");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(library), "Debian's libseccomp2");
+        List<String> create = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c",
+                "mount --bind /dev/null \"$(readlink -f " + library + ")\" && exec \"$@\"", "sh"));
+        create.addAll(JruncTool.jrunc(jrunc.root).launcher);
+        create.addAll(List.of("--root", jrunc.root.toString(), "create", "--bundle", bundle.toString(), "sec-nolib"));
+        Command.Result r = JruncTool.exec(create, Duration.ofMinutes(1));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("linux.seccomp: cannot load " + library + ": "), r.stderr());
+        assertFalse(Files.exists(jrunc.root.resolve("sec-nolib")), "state directory left");
+    }
+
     /**
      * The cost the init pays for podman's default profile (~470 names, 3 architectures):
      * compile and export the BPF program, in this JVM.
