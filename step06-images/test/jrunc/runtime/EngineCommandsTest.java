@@ -102,9 +102,9 @@ class EngineCommandsTest {
             Command.Result badSize = jrunc.run("update", "--memory", "12x", "upd").assertExit(1);
             runc.run("update", "--memory", "12x", "upd").assertExit(1);
             assertTrue(badSize.stderr().contains("invalid value for --memory: 12x"), badSize.stderr());
-            Command.Result blkio = jrunc.run("update", "--blkio-weight", "500", "upd").assertExit(1);
-            assertTrue(blkio.stderr().contains("linux.resources.blockIO.weight: not supported by jrunc"),
-                    blkio.stderr());
+            var blkio = assertThrows(SpecException.class, () -> SpecValidator.validateUpdate(
+                    SpecLoader.JSON.readValue("{\"blockIO\": {\"weight\": 500}}", jrunc.spec.Spec.Resources.class)));
+            assertEquals("linux.resources.blockIO.weight: not supported by jrunc", blkio.getMessage());
             Path log = tmp.resolve("update-log.json");
             Command.Result kernel = jrunc.run("--log", log.toString(), "--log-format", "json",
                     "update", "--kernel-memory", "8m", "upd").assertExit(0);
