@@ -104,15 +104,9 @@ public final class SpecValidator {
             capabilities(c.effective(), "effective");
             capabilities(c.inheritable(), "inheritable");
             capabilities(c.permitted(), "permitted");
+            // An ambient one that is not also permitted and inheritable is skipped without a
+            // word, as runc does: its own default spec lists three such (runc spec).
             capabilities(c.ambient(), "ambient");
-            if (c.ambient() != null) {
-                for (String name : c.ambient()) {
-                    if (!Capabilities.isAmbientPossible(name, c.permitted(), c.inheritable())) {
-                        warnings.add("process.capabilities.ambient: " + name + " is not raised:"
-                                + " the kernel needs it in permitted and inheritable too");
-                    }
-                }
-            }
         }
         if (p.rlimits() != null) {
             Set<String> seen = new HashSet<>();
@@ -412,6 +406,28 @@ public final class SpecValidator {
                 field + ": " + value + " is not a uint64");
     }
 
+    /**
+     * An "update" request: what jrunc cannot change is refused by field; kernel memory is
+     * only warned about (runc ignores it too). Devices are not updated, as by runc.
+     */
+    public static List<String> validateUpdate(Spec.Resources r) {
+        unsupported(r.blockIO(), "linux.resources.blockIO");
+        unsupported(r.hugepageLimits(), "linux.resources.hugepageLimits");
+        unsupported(r.network(), "linux.resources.network");
+        unsupported(r.rdma(), "linux.resources.rdma");
+        unsupported(r.unified(), "linux.resources.unified");
+        if (r.cpu() != null) {
+            unsupported(r.cpu().realtimeRuntime(), "linux.resources.cpu.realtimeRuntime");
+            unsupported(r.cpu().realtimePeriod(), "linux.resources.cpu.realtimePeriod");
+            unsupported(r.cpu().idle(), "linux.resources.cpu.idle");
+        }
+        Spec.Memory m = r.memory();
+        boolean kernel = m != null && (m.kernel() != null && m.kernel() != 0
+                || m.kernelTCP() != null && m.kernelTCP() != 0);
+        return kernel ? List.of("linux.resources.memory.kernel and kernelTCP are ignored (the"
+                + " kernel no longer limits kernel memory)") : List.of();
+    }
+
     private void checkResources(Spec.Resources r) {
         unsupported(r.blockIO(), "linux.resources.blockIO");
         unsupported(r.hugepageLimits(), "linux.resources.hugepageLimits");
@@ -451,11 +467,40 @@ public final class SpecValidator {
         }
     }
 
+    /**
+     * A field present but zero or empty is "not set", as runc reads it (Docker writes
+     * "blockIO": {"weight": 0} into every config.json); anything else is refused, naming the
+     * innermost field that has a value ("linux.resources.blockIO.weight").
+     */
     private static void unsupported(Object value, String field) {
         if (value == null) return;
-        if (value instanceof JsonNode node && (node.isNull() || node.isEmpty() && node.isContainerNode())) return;
+        if (value instanceof JsonNode node) {
+            String set = firstSet(node, field);
+            if (set != null) throw new SpecException(set + ": not supported by jrunc");
+            return;
+        }
         if (value instanceof Long n && n == 0) return;
         throw new SpecException(field + ": not supported by jrunc");
+    }
+
+    /** The first field below node that is not null, 0, false, "" or empty; null if none. */
+    private static String firstSet(JsonNode node, String field) {
+        if (node.isNull() || node.isNumber() && node.asDouble() == 0
+                || node.isBoolean() && !node.asBoolean() || node.isTextual() && node.asText().isEmpty()) {
+            return null;
+        }
+        if (!node.isContainerNode()) return field;
+        for (int i = 0; i < node.size() && node.isArray(); i++) {
+            String set = firstSet(node.get(i), field + "[" + i + "]");
+            if (set != null) return set;
+        }
+        var fields = node.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            String set = firstSet(e.getValue(), field + "." + e.getKey());
+            if (set != null) return set;
+        }
+        return null;
     }
 
     private static void require(boolean ok, String message) {
