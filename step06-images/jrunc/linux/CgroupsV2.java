@@ -77,6 +77,10 @@ final class CgroupsV2 implements Cgroups {
             } else if (m.swap() != null) {
                 set("memory.swap.max", max(m.swap()), "memory.swap");
             }
+            if (Boolean.TRUE.equals(m.disableOOMKiller())) {
+                warnings.add("linux.resources.memory.disableOOMKiller is ignored: cgroup v2 has"
+                        + " no switch for it");
+            }
         }
         if (r.cpu() != null) {
             Spec.Cpu c = r.cpu();

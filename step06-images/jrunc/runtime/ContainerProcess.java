@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
 import jrunc.linux.Capabilities;
 import jrunc.linux.LibC;
 import jrunc.linux.Rlimits;
@@ -124,30 +128,50 @@ public final class ContainerProcess {
     }
     // end::verify-cwd[]
 
-    /** process.rlimits that raise (raising = true) or do not raise the current hard limit. */
+    /** process.rlimits that raise the current hard limit: set now, while we may. */
     static void setLimits(Spec.Process p, boolean raising) {
-        if (p.rlimits() == null) return;
+        limits(p, true).forEach((type, l) -> Rlimits.set(type, l[0], l[1]));
+    }
+
+    /** process.rlimits that raise (raising = true) or do not raise the current hard limit. */
+    static Map<String, long[]> limits(Spec.Process p, boolean raising) {
+        Map<String, long[]> limits = new LinkedHashMap<>();
+        if (p.rlimits() == null) return limits;
         for (Spec.Rlimit r : p.rlimits()) {
             long hard = r.hard().longValue();
             if (Long.compareUnsigned(hard, Rlimits.hardLimit(r.type())) > 0 == raising) {
-                Rlimits.set(r.type(), r.soft().longValue(), hard);
+                limits.put(r.type(), new long[] {r.soft().longValue(), hard});
             }
         }
+        return limits;
     }
 
     // tag::exec[]
-    /** execve with the JVM's leftovers cleaned; returns only by throwing. */
+    /**
+     * execve with the JVM's leftovers cleaned; returns only by throwing. The other limits
+     * come last, with everything execve needs in native memory already: under a small
+     * RLIMIT_AS, RLIMIT_DATA or RLIMIT_NPROC this JVM can no longer map memory or start
+     * a thread, and the new program is checked against them from its first page on.
+     */
     public static void exec(String program, Spec.Process p, String[] env, int keepFds) {
-        setLimits(p, false); // last: a low RLIMIT_AS or RLIMIT_NPROC would stop the JVM itself
         Spec.User user = p.user();
         LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
         LibC.check(LibC.C.sigprocmask(LibC.SIG_SETMASK, LibC.emptySignalSet(), null),
                 "sigprocmask", "SIG_SETMASK");
         LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,
                 LibC.CLOSE_RANGE_CLOEXEC), "close_range", (3 + keepFds) + "..~0");
-        LibC.C.execve(program, p.args().toArray(new String[0]), env);
-        int errno = com.sun.jna.Native.getLastError();
-        throw new JruncException(errno == LibC.ENOENT ? 127 : 126, "exec " + program + ": "
+        Rlimits.Prepared limits = Rlimits.Prepared.of(limits(p, false));
+        Memory path = LibC.cString(program);
+        StringArray argv = new StringArray(p.args().toArray(new String[0]), "UTF-8");
+        StringArray envp = new StringArray(env, "UTF-8");
+        int errno = limits.apply();
+        String failed = "setrlimit (process.rlimits) before exec " + program;
+        if (errno == 0) {
+            LibC.C.execve(path, argv, envp);
+            errno = com.sun.jna.Native.getLastError();
+            failed = "exec " + program;
+        }
+        throw new JruncException(errno == LibC.ENOENT ? 127 : 126, failed + ": "
                 + LibC.C.strerrorname_np(errno) + " (" + LibC.C.strerror(errno) + ")");
     }
     // end::exec[]

@@ -27,7 +27,8 @@ public final class Init {
     /** Classes used after pivot_root: the JDK cannot load them from the host's disk then. */
     static final List<Class<?>> USED_AFTER_PIVOT = List.of(ContainerProcess.class,
             JruncException.class, LibC.SyscallException.class, Hooks.class,
-            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, Capabilities.class,
+            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, jrunc.linux.Rlimits.Prepared.class,
+            com.sun.jna.StringArray.class, Capabilities.class,
             SyncChannel.class, Mounts.class, Console.class);
 
     private Init() {}
@@ -150,11 +151,14 @@ public final class Init {
 
     // tag::prepare-rootfs[]
     static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
-        // Mount events must not travel back to the host: slave by default.
+        // Mount events must not travel back to the host: slave by default. An unbindable
+        // tree could not be bound into the rootfs: it is made so after pivot_root only.
         String propagation = spec.linux() == null ? null : spec.linux().rootfsPropagation();
-        long flags = propagation == null || propagation.isEmpty()
-                ? LibC.MS_SLAVE | LibC.MS_REC : propagationFlags(propagation) | LibC.MS_REC;
+        long flags = propagation == null || propagation.isEmpty() || propagation.endsWith("unbindable")
+                ? LibC.MS_SLAVE | LibC.MS_REC : propagationFlags(propagation);
         Mounts.mount(null, "/", null, flags, null);
+        // The requested propagation is for the container's "/": set after pivot_root.
+        Mounts.makeParentPrivateIfShared(rootfs);
         // pivot_root needs the new root to be a mount point: bind it onto itself.
         Mounts.mount(rootfs.toString(), rootfs.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
         boolean devFromHost = false;
@@ -174,13 +178,15 @@ public final class Init {
     }
     // end::prepare-rootfs[]
 
+    /** "rshared" is "shared" for every mount below too. */
     static long propagationFlags(String name) {
-        return switch (name.replaceFirst("^r", "")) {
+        long flag = switch (name.replaceFirst("^r", "")) {
             case "shared" -> LibC.MS_SHARED;
             case "slave" -> LibC.MS_SLAVE;
             case "unbindable" -> LibC.MS_UNBINDABLE;
             default -> LibC.MS_PRIVATE;
         };
+        return name.startsWith("r") ? flag | LibC.MS_REC : flag;
     }
 
     /** A pty from the container's devpts; its master goes to --console-socket (or jrunc run). */
@@ -224,10 +230,12 @@ public final class Init {
             Mounts.mount(null, "/", null, Mounts.lockedFlags("/") | LibC.MS_BIND
                     | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
         }
+        // tag::root-propagation[]
+        // The rootfs was private for pivot_root; now it gets the propagation asked for.
         if (linux != null && linux.rootfsPropagation() != null && !linux.rootfsPropagation().isEmpty()) {
-            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation())
-                    | (linux.rootfsPropagation().startsWith("r") ? LibC.MS_REC : 0), null);
+            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation()), null);
         }
+        // end::root-propagation[]
     }
 
     /**

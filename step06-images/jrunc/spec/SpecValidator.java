@@ -335,10 +335,11 @@ public final class SpecValidator {
         unsupported(r.unified(), "linux.resources.unified");
         if (r.memory() != null) {
             Spec.Memory m = r.memory();
-            unsupported(m.kernel(), "linux.resources.memory.kernel");
-            unsupported(m.kernelTCP(), "linux.resources.memory.kernelTCP");
-            require(!Boolean.TRUE.equals(m.disableOOMKiller()),
-                    "linux.resources.memory.disableOOMKiller: true is not supported by jrunc");
+            // Kernel memory accounting has no limit of its own since Linux 5.4 (as runc, warn).
+            if (m.kernel() != null || m.kernelTCP() != null) {
+                warnings.add("linux.resources.memory.kernel and kernelTCP are ignored: current"
+                        + " kernels have no separate kernel memory limit");
+            }
             require(m.swap() == null || m.limit() == null || m.swap() < 0 || m.swap() >= m.limit(),
                     "linux.resources.memory.swap: must be at least memory.limit (it counts"
                             + " memory plus swap)");
