@@ -32,9 +32,9 @@ public interface LibC extends Library {
     long syscall(long number, Object... args);
 
     /** sethostname(2) / setdomainname(2): per UTS namespace. */
-    int sethostname(String name, long len);
+    int sethostname(byte[] name, long len);
 
-    int setdomainname(String name, long len);
+    int setdomainname(byte[] name, long len);
 
     int chdir(String path);
 

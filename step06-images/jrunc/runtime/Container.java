@@ -231,18 +231,18 @@ public final class Container {
      */
     public void destroy(boolean runPoststop) {
         cgroups().destroy();
-        RuntimeException hookFailure = null;
+        RuntimeException unreadable = null;
         if (runPoststop && !state.isCreating() && state.bundle() != null) {
             try {
                 Spec spec = spec();
-                Hooks.run(spec.hooks() == null ? null : spec.hooks().poststop(), "poststop",
-                        stateJson("stopped"));
+                Hooks.runAllLoggingFailures(spec.hooks() == null ? null : spec.hooks().poststop(),
+                        "poststop", stateJson("stopped"));
             } catch (RuntimeException e) {
-                hookFailure = e; // the container is gone either way; report after cleaning up
+                unreadable = e; // the container is gone either way; report after cleaning up
             }
         }
         removeDirectory(dir);
-        if (hookFailure != null) Log.warn(hookFailure.getMessage());
+        if (unreadable != null) Log.warn(unreadable.getMessage());
     }
 
     static void removeDirectory(Path dir) {

@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import jrunc.linux.Capabilities;
 import jrunc.linux.Cgroups;
@@ -52,6 +54,7 @@ public final class Creator {
             throw new SpecException("root.path: " + rootfs + " is not a directory (ENOENT)");
         }
         checkConsole(spec, o.consoleSocket(), o.relayTerminal());
+        checkCapabilities(spec.process());
         Spec.Linux linux = spec.linux();
         Container container = Container.reserve(o.root(), State.creating(spec.ociVersion(),
                 o.id(), bundle.toString(), rootfs.toString(), Instant.now().toString(),
@@ -119,6 +122,32 @@ public final class Creator {
         }
     }
     // end::create[]
+
+    /**
+     * A capability outside our bounding set cannot be given to any process we start: say
+     * so now by name, as runc fails create (the bounding set itself may list it: runc and
+     * jrunc then leave it out).
+     */
+    static void checkCapabilities(Spec.Process process) {
+        Spec.Capabilities caps = process.capabilities();
+        if (caps == null) return;
+        long bounding = Capabilities.boundingSet();
+        Map<String, List<String>> sets = new LinkedHashMap<>();
+        sets.put("effective", caps.effective());
+        sets.put("permitted", caps.permitted());
+        sets.put("inheritable", caps.inheritable());
+        sets.put("ambient", caps.ambient());
+        sets.forEach((set, names) -> {
+            String missing = Capabilities.missingFrom(bounding, names);
+            if (missing != null) {
+                throw new SpecException("process.capabilities." + set + ": " + missing
+                        + " is not in jrunc's capability bounding set (CapBnd in"
+                        + " /proc/self/status), so no process it starts can have it (EPERM)\n"
+                        + "  hint: remove " + missing + " from process.capabilities, or run jrunc"
+                        + " where the bounding set has it");
+            }
+        });
+    }
 
     static void checkConsole(Spec spec, String consoleSocket, boolean relay) {
         if (spec.process().isTerminal() && consoleSocket == null && !relay) {

@@ -43,6 +43,7 @@ public final class Executor {
         Spec spec = c.spec();
         jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
         checkTerminal(o);
+        Creator.checkCapabilities(o.process());
         int initPid = c.state().pid();
         int pid;
         int child;
@@ -106,7 +107,7 @@ public final class Executor {
      */
     static int spawnHelper(Spec spec, int initPid, int viewNs, boolean viaNsenter,
             InitLauncher.Fds fds, List<Integer> launchOnly, int preserveFds, int syncEnd) {
-        String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH,
+        String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH, InitLauncher.UTF8_LOCALE,
             // No /proc in the tree: the loader finds libjli.so ($ORIGIN) here.
             "LD_ORIGIN_PATH=" + RuntimeFiles.JDK + "/bin"};
         String[] java = {RuntimeFiles.JDK + "/bin/java", "@" + RuntimeFiles.ARGS};

@@ -1,5 +1,6 @@
 package jrunc.runtime;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -204,13 +205,14 @@ public final class Init {
     }
 
     static void setHostname(Spec spec) {
+        // The kernel takes bytes: the UTF-8 length, not the number of chars.
         if (spec.hostname() != null && !spec.hostname().isEmpty()) {
-            LibC.check(LibC.C.sethostname(spec.hostname(), spec.hostname().length()),
-                    "sethostname", spec.hostname());
+            byte[] name = spec.hostname().getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.C.sethostname(name, name.length), "sethostname", spec.hostname());
         }
         if (spec.domainname() != null && !spec.domainname().isEmpty()) {
-            LibC.check(LibC.C.setdomainname(spec.domainname(), spec.domainname().length()),
-                    "setdomainname", spec.domainname());
+            byte[] name = spec.domainname().getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.C.setdomainname(name, name.length), "setdomainname", spec.domainname());
         }
     }
 
