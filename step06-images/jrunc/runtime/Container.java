@@ -185,7 +185,7 @@ public final class Container {
     static String stateJson(String ociVersion, String id, int pid, String status, String bundle,
             Map<String, String> annotations) {
         ObjectNode json = SpecLoader.JSON.createObjectNode();
-        json.put("ociVersion", ociVersion).put("id", id).put("status", status).put("pid", pid)
+        json.put("ociVersion", ociVersion == null ? "" : ociVersion).put("id", id).put("status", status).put("pid", pid)
                 .put("bundle", bundle);
         if (annotations != null && !annotations.isEmpty()) {
             annotations.forEach(json.putObject("annotations")::put);

@@ -74,7 +74,7 @@ public final class Creator {
             cgroups = Cgroups.of(linux == null ? null : linux.cgroupsPath(), o.id(), List.of());
             container.recordCgroups(cgroups.missing()); // a kill while making them leaves them named
             cgroups.create(linux == null ? null : linux.resources());
-            container.recordCgroups(cgroups.created());
+            container.recordCgroups(withSharedParents(o.root(), o.id(), cgroups.created()));
             Log.debug("cgroup " + cgroups.directory("memory") + " ready (made " + cgroups.created() + ")");
             cgroups.warnings().forEach(Log::warn);
             boolean inUserNamespace = Namespaces.find(spec, "user") != null;
@@ -122,6 +122,34 @@ public final class Creator {
         }
     }
     // end::create[]
+
+    /**
+     * Adds the parents of our cgroup that another container of this root made and still
+     * lists: whichever of us is deleted last removes them (a busy parent is left, not retried).
+     */
+    static List<String> withSharedParents(Path root, String id, List<String> created) {
+        Set<String> theirs = new java.util.HashSet<>();
+        try (var dirs = Files.list(root)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String other = d.getFileName().toString();
+                if (other.equals(id) || !Files.exists(d.resolve("state.json"))) continue;
+                try {
+                    theirs.addAll(Container.load(root, other).state().cgroupsCreated());
+                } catch (RuntimeException goneMeanwhile) {
+                    // deleted while we looked: its directories are gone or going
+                }
+            }
+        } catch (IOException e) {
+            return created;
+        }
+        List<String> all = new ArrayList<>(created);
+        for (String dir : created) {
+            for (Path p = Path.of(dir).getParent(); p != null; p = p.getParent()) {
+                if (theirs.contains(p.toString()) && !all.contains(p.toString())) all.add(p.toString());
+            }
+        }
+        return all;
+    }
 
     /**
      * A capability outside our bounding set cannot be given to any process we start: say

@@ -102,6 +102,11 @@ public final class Init {
             LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
         }
         prepareRootfs(spec, rootfs, cgroups);
+        // As runc: a missing process.cwd is made (root's, 0755), after the mounts it may be on.
+        try (InRoot root = InRoot.open(rootfs); InRoot.Fd cwd = root.mkdirs(spec.process().cwd(),
+                "process.cwd")) {
+            // made; the container's user changes into it later
+        }
         int slave = config.consoleFd() < 0 ? -1 : openConsole(rootfs, config);
         String state = stateJson(spec, config, hostPid, "created");
         Hooks.run(spec.hooks() == null ? null : spec.hooks().createContainer(),
@@ -113,6 +118,8 @@ public final class Init {
             Mounts.writeFile("/proc/self/oom_score_adj", spec.process().oomScoreAdj().toString());
         }
         setHostname(spec);
+        Spec.Namespace network = Namespaces.find(spec, "network");
+        if (network != null && !Namespaces.hasPath(network)) Namespaces.loopbackUp();
         // runc reads /etc/passwd inside the finished container: a masked one has no users.
         boolean passwdMasked = spec.linux().maskedPaths() != null
                 && spec.linux().maskedPaths().contains("/etc/passwd");
