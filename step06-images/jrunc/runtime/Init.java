@@ -96,12 +96,14 @@ public final class Init {
         Path rootfs = Path.of(config.rootfs());
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);
-        if (spec.linux().namespaces().stream().anyMatch(ns -> ns.type().equals("cgroup")
-                && (ns.path() == null || ns.path().isEmpty()))) {
+        prepareRootfs(spec, rootfs, cgroups);
+        Spec.Namespace cgroupNs = Namespaces.find(spec, "cgroup");
+        if (cgroupNs != null && !Namespaces.hasPath(cgroupNs)) {
             // Now that the runtime moved us into the container's cgroup, it becomes "/".
+            // After the mounts: in the new namespace, mountinfo no longer shows the host's
+            // hierarchies at "/", and the "cgroup" mount binds from them.
             LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
         }
-        prepareRootfs(spec, rootfs, cgroups);
         // As runc: a missing process.cwd is made (root's, 0755), after the mounts it may be on.
         try (InRoot root = InRoot.open(rootfs); InRoot.Fd cwd = root.mkdirs(spec.process().cwd(),
                 "process.cwd")) {
