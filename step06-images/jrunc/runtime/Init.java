@@ -97,18 +97,8 @@ public final class Init {
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);
         prepareRootfs(spec, rootfs, cgroups);
-        Spec.Namespace cgroupNs = Namespaces.find(spec, "cgroup");
-        if (cgroupNs != null && !Namespaces.hasPath(cgroupNs)) {
-            // Now that the runtime moved us into the container's cgroup, it becomes "/".
-            // After the mounts: in the new namespace, mountinfo no longer shows the host's
-            // hierarchies at "/", and the "cgroup" mount binds from them.
-            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-        }
-        // As runc: a missing process.cwd is made (root's, 0755), after the mounts it may be on.
-        try (InRoot root = InRoot.open(rootfs); InRoot.Fd cwd = root.mkdirs(spec.process().cwd(),
-                "process.cwd")) {
-            // made; the container's user changes into it later
-        }
+        newCgroupNamespace(spec);
+        makeCwd(rootfs, spec.process().cwd());
         int slave = config.consoleFd() < 0 ? -1 : openConsole(rootfs, config);
         String state = stateJson(spec, config, hostPid, "created");
         Hooks.run(spec.hooks() == null ? null : spec.hooks().createContainer(),
@@ -159,16 +149,35 @@ public final class Init {
     }
     // end::waiting-init[]
 
+    /**
+     * Now that the runtime moved us into the container's cgroup, it becomes the new
+     * namespace's "/". After the mounts: inside the namespace, mountinfo no longer shows the
+     * host's hierarchies at "/", and the "cgroup" mount binds from them.
+     */
+    static void newCgroupNamespace(Spec spec) {
+        Spec.Namespace cgroup = Namespaces.find(spec, "cgroup");
+        if (cgroup != null && !Namespaces.hasPath(cgroup)) {
+            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+        }
+    }
+
+    /** As runc: a missing process.cwd is made (root's, 0755), after the mounts it may be on. */
+    static void makeCwd(Path rootfs, String cwd) {
+        try (InRoot root = InRoot.open(rootfs); InRoot.Fd dir = root.mkdirs(cwd, "process.cwd")) {
+            // made or already there; the container's user changes into it later
+        }
+    }
+
     // tag::prepare-rootfs[]
     static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
-        // Mount events must not travel back to the host: slave by default. An unbindable
-        // tree could not be bound into the rootfs: it is made so after pivot_root only.
-        String propagation = spec.linux() == null ? null : spec.linux().rootfsPropagation();
-        long flags = propagation == null || propagation.isEmpty() || propagation.endsWith("unbindable")
-                ? LibC.MS_SLAVE | LibC.MS_REC : propagationFlags(propagation);
+        // Mount events must not travel back to the host: slave by default, private or slave
+        // recursively when asked (a host mount still shared would carry them). An unbindable
+        // tree could not be bound into the rootfs: that waits until after pivot_root.
+        String p = spec.linux() == null ? null : spec.linux().rootfsPropagation();
+        long flags = p == null || p.isEmpty() || p.endsWith("unbindable") ? LibC.MS_SLAVE | LibC.MS_REC
+                : p.endsWith("shared") ? propagationFlags(p) : propagationFlags(p) | LibC.MS_REC;
         Mounts.mount(null, "/", null, flags, null);
-        // The requested propagation is for the container's "/": set after pivot_root.
-        Mounts.makeParentPrivateIfShared(rootfs);
+        Mounts.makeParentPrivateIfShared(rootfs); // "shared" made it so; pivot_root refuses that
         // pivot_root needs the new root to be a mount point: bind it onto itself.
         Mounts.mount(rootfs.toString(), rootfs.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
         boolean devFromHost = false;
