@@ -37,11 +37,7 @@ public final class Lifecycle {
         LibC.C.unlink(fifo);
         Spec spec = c.spec();
         if (spec.hooks() != null) {
-            try {
-                Hooks.run(spec.hooks().poststart(), "poststart", c.stateJson("running"));
-            } catch (JruncException e) {
-                Log.warn(e.getMessage()); // runc: a poststart failure is only logged
-            }
+            Hooks.runAllLoggingFailures(spec.hooks().poststart(), "poststart", c.stateJson("running"));
         }
     }
     // end::start[]
