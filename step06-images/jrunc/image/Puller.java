@@ -19,17 +19,21 @@ import java.util.concurrent.Future;
  * into the store, each verified → every layer unpacked once → the name recorded in index.json.
  */
 public final class Puller {
-    /** No sane layer is bigger; a manifest claiming so is lying or hostile. */
-    public static final long LAYER_LIMIT = 16L << 30;
     private static final int PARALLEL_DOWNLOADS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ImageStore store;
     private final Progress progress;
+    private final UnpackLimits limits;
 
-    public Puller(ImageStore store, Progress progress) {
+    public Puller(ImageStore store, Progress progress, UnpackLimits limits) {
         this.store = store;
         this.progress = progress;
+        this.limits = limits;
+    }
+
+    public Puller(ImageStore store, Progress progress) {
+        this(store, progress, UnpackLimits.DEFAULT);
     }
 
     public StoredImage pull(RegistryClient client, ImageReference ref, Platform platform) throws IOException {
@@ -42,12 +46,22 @@ public final class Puller {
                     : top;
             JsonNode json = parseManifest(ref, manifest);
             fetch(client, repo, Descriptor.fromJson(json.path("config")), RegistryClient.MANIFEST_LIMIT);
-            Descriptor named = new Descriptor(manifest.mediaType(), manifest.digest(),
-                    manifest.bytes().length, null, Map.of());
+            // tag::store-oci[]
+            // skopeo and umoci read only OCI manifests in a layout: a Docker one is stored
+            // converted (same config and layers, so a new manifest digest), and the index
+            // remembers the digest the registry knows it by.
+            byte[] stored = manifest.bytes();
+            if (manifest.mediaType().equals(MediaTypes.DOCKER_MANIFEST)) {
+                json = MediaTypes.dockerToOci(json);
+                stored = JSON.writeValueAsBytes(json);
+            }
+            Descriptor named = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.of(stored), stored.length,
+                    null, Map.of(ImageStore.PULLED_DIGEST, manifest.digest().toString()));
+            // end::store-oci[]
             StoredImage image = StoredImage.fromManifest(store, ref.name(), named, json);
             fetchAndUnpackLayers(client, repo, image);
             // Named last: until here a crash leaves only unnamed blobs, which rmi collects.
-            store.writeBlob(manifest.bytes(), manifest.digest());
+            store.writeBlob(stored, named.digest());
             store.tag(ref.name(), named);
             return image;
         }
@@ -92,6 +106,9 @@ public final class Puller {
      */
     private void fetchAndUnpackLayers(RegistryClient client, String repo, StoredImage image) throws IOException {
         List<Digest> diffIds = image.diffIds();
+        long claimed = 0;
+        for (Descriptor layer : image.layers()) limits.checkClaimed(image.name(), layer, claimed += layer.size());
+        UnpackLimits.Budget budget = limits.newImage(image.name());
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_DOWNLOADS, r -> {
             Thread t = new Thread(r, "layer");
             t.setDaemon(true);
@@ -106,8 +123,8 @@ public final class Puller {
                 if (!seen.add(layer.digest())) continue; // the same (often empty) layer twice
 
                 running.add(pool.submit(() -> {
-                    fetch(client, repo, layer, LAYER_LIMIT);
-                    unpack(layer, diffId);
+                    fetch(client, repo, layer, limits.layer());
+                    unpack(layer, diffId, budget);
                     return null;
                 }));
             }
@@ -138,15 +155,39 @@ public final class Puller {
         }
     }
 
-    private void unpack(Descriptor layer, Digest diffId) throws IOException {
+    private void unpack(Descriptor layer, Digest diffId, UnpackLimits.Budget budget) throws IOException {
         Path dir = store.layerDir(layer.digest());
         if (Files.isDirectory(dir)) return;
         progress.start(layer.digest(), layer.size(), "unpacking");
-        new LayerUnpacker(LayerUnpacker.Mode.OVERLAY_LAYER)
-                .unpackNew(store.blob(layer.digest()), layer, diffId, dir, store.root().resolve("tmp"));
+        try {
+            new LayerUnpacker(LayerUnpacker.Mode.OVERLAY_LAYER, budget)
+                    .unpackNew(store.blob(layer.digest()), layer, diffId, dir, store.root().resolve("tmp"));
+        } catch (UnsafeLayerException | UnpackLimits.TooLargeException namesTheLayer) {
+            throw namesTheLayer;
+        } catch (IOException e) {
+            throw damaged(layer, diffId, e);
+        }
         progress.advance(layer.digest(), layer.size());
         progress.finish(layer.digest(), "unpacked");
     }
+
+    // tag::damaged-layer[]
+    /** The blob matched its digest, yet its content is not the tar the config promises. */
+    private static IOException damaged(Descriptor layer, Digest diffId, IOException e) {
+        String what = "layer " + layer.digest() + ": ";
+        if (e instanceof VerifyingInputStream.DigestMismatchException m && m.actual() != null) {
+            return new VerifyingInputStream.DigestMismatchException(what + "its tar has digest "
+                    + m.actual() + ", but the image config's diff_id for it is " + diffId
+                    + " - the image is broken or was tampered with", m.actual());
+        }
+        if (e instanceof java.io.EOFException || "Truncated TAR archive".equals(e.getMessage())) {
+            return new IOException(what + "the tar ends early (" + e.getMessage() + "), before"
+                    + " the end of the tar whose digest the config gives as diff_id " + diffId
+                    + " - the layer was built or uploaded damaged", e);
+        }
+        return new IOException(what + "cannot unpack: " + e.getMessage(), e);
+    }
+    // end::damaged-layer[]
 
     private static void await(Future<?> f) throws IOException {
         try {
