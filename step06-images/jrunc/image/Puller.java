@@ -3,16 +3,22 @@ package jrunc.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * {@code pull}: reference → manifest (choosing a platform if it is an index) → config and layers
@@ -171,23 +177,39 @@ public final class Puller {
         progress.finish(layer.digest(), "unpacked");
     }
 
-    // tag::damaged-layer[]
     /** The blob matched its digest, yet its content is not the tar the config promises. */
-    private static IOException damaged(Descriptor layer, Digest diffId, IOException e) {
+    private IOException damaged(Descriptor layer, Digest diffId, IOException e) throws IOException {
         String what = "layer " + layer.digest() + ": ";
-        if (e instanceof VerifyingInputStream.DigestMismatchException m && m.actual() != null) {
-            return new VerifyingInputStream.DigestMismatchException(what + "its tar has digest "
-                    + m.actual() + ", but the image config's diff_id for it is " + diffId
-                    + " - the image is broken or was tampered with", m.actual());
+        boolean mismatch = e instanceof VerifyingInputStream.DigestMismatchException m && m.actual() != null;
+        if (!mismatch && !(e instanceof java.io.EOFException) && !"Truncated TAR archive".equals(e.getMessage())) {
+            return new IOException(what + "cannot unpack: " + e.getMessage(), e);
         }
-        if (e instanceof java.io.EOFException || "Truncated TAR archive".equals(e.getMessage())) {
-            return new IOException(what + "the tar ends early (" + e.getMessage() + "), before"
-                    + " the end of the tar whose digest the config gives as diff_id " + diffId
-                    + " - the layer was built or uploaded damaged", e);
+        Optional<String> cut = whereTheTarEnds(layer);
+        if (cut.isPresent()) {
+            return new IOException(what + "the tar ends early, " + cut.get() + "; the image config's diff_id "
+                    + diffId + " is that of a complete tar - the layer was built or uploaded damaged", e);
         }
-        return new IOException(what + "cannot unpack: " + e.getMessage(), e);
+        return new VerifyingInputStream.DigestMismatchException(what + "its tar has digest "
+                + ((VerifyingInputStream.DigestMismatchException) e).actual() + ", but the image config's diff_id"
+                + " for it is " + diffId + " - the image is broken or was tampered with");
     }
-    // end::damaged-layer[]
+
+    /** Reads the layer's tar once more, to say where it is cut short (empty: it is complete). */
+    private Optional<String> whereTheTarEnds(Descriptor layer) throws IOException {
+        String at = "before its first entry";
+        try (InputStream blob = Files.newInputStream(store.blob(layer.digest()));
+             TarArchiveInputStream tar = new TarArchiveInputStream(LayerUnpacker.decompress(blob,
+                     MediaTypes.compressionOf(layer.mediaType())), StandardCharsets.UTF_8.name())) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                at = "inside the " + entry.getSize() + " bytes of entry '" + entry.getName() + "'";
+                tar.transferTo(OutputStream.nullOutputStream());
+                at = "after entry '" + entry.getName() + "'";
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(at + " (" + e.getMessage() + ")");
+        }
+    }
 
     private static void await(Future<?> f) throws IOException {
         try {
