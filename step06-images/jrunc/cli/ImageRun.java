@@ -84,7 +84,6 @@ final class ImageRun {
         }
     }
 
-    // tag::find-or-pull[]
     /** The stored image, unless it is missing or not of the --platform asked for. */
     static StoredImage findOrPull(ImageStore store, ImageReference ref, Request r) throws IOException {
         Optional<ImageStore.Entry> entry = store.find(ref);
@@ -103,7 +102,6 @@ final class ImageRun {
             throw new JruncException(mismatch + ", and pulling " + r.platform() + " failed: " + e.getMessage());
         }
     }
-    // end::find-or-pull[]
 
     private static StoredImage pull(ImageStore store, ImageReference ref, Request r) throws IOException {
         RegistryClient client = RegistryClient.forCommand(ref, r.insecure(), r.creds());

@@ -206,13 +206,13 @@ public final class ImageStore {
         for (JsonNode l : json.path("layers")) markReachable(Descriptor.fromJson(l).digest(), reachable);
     }
 
-    // tag::store-lock[]
     /**
      * One pull or rmi at a time per store: a garbage collection must never see a blob that a
      * concurrent pull has stored but not yet named in index.json. tmp/ is only written under
      * this lock, so whatever is in it now was left by a command that died (the kernel drops a
      * dead process's lock): it goes.
      */
+    // tag::store-lock[]
     public FileLock lock() throws IOException {
         FileChannel channel = FileChannel.open(root.resolve("lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -53,16 +53,18 @@ public final class Puller {
             JsonNode json = parseManifest(ref, manifest);
             fetch(client, repo, Descriptor.fromJson(json.path("config")), RegistryClient.MANIFEST_LIMIT);
             // tag::store-oci[]
-            // skopeo and umoci read only OCI manifests in a layout: a Docker one is stored
-            // converted (same config and layers, so a new manifest digest), and the index
-            // remembers the digest the registry knows it by.
+            // skopeo and umoci read only OCI manifests in a
+            // layout: a Docker one is stored converted (same
+            // config and layers, a new manifest digest), and
+            // the index keeps the digest the registry gave.
             byte[] stored = manifest.bytes();
             if (manifest.mediaType().equals(MediaTypes.DOCKER_MANIFEST)) {
                 json = MediaTypes.dockerToOci(json);
                 stored = JSON.writeValueAsBytes(json);
             }
-            Descriptor named = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.of(stored), stored.length,
-                    null, Map.of(ImageStore.PULLED_DIGEST, manifest.digest().toString()));
+            Descriptor named = new Descriptor(MediaTypes.OCI_MANIFEST,
+                    Digest.of(stored), stored.length, null, Map.of(
+                    ImageStore.PULLED_DIGEST, manifest.digest().toString()));
             // end::store-oci[]
             StoredImage image = StoredImage.fromManifest(store, ref.name(), named, json);
             fetchAndUnpackLayers(client, repo, image);

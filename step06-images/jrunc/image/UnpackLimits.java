@@ -59,18 +59,21 @@ public record UnpackLimits(long layer, long image) {
             this.image = image;
         }
 
-        // tag::count-unpacked[]
         /** {@code tar}, counted against both limits as it is read. */
         public InputStream count(Digest layerDigest, InputStream tar) {
             return new FilterInputStream(tar) {
                 long inLayer;
 
+                // tag::count-unpacked[]
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
                     int n = super.read(b, off, len);
-                    if (n > 0) check(layerDigest, inLayer += n, total.addAndGet(n));
+                    if (n > 0) {
+                        check(layerDigest, inLayer += n, total.addAndGet(n));
+                    }
                     return n;
                 }
+                // end::count-unpacked[]
 
                 @Override
                 public int read() throws IOException {
@@ -79,7 +82,6 @@ public record UnpackLimits(long layer, long image) {
                 }
             };
         }
-        // end::count-unpacked[]
 
         private void check(Digest layerDigest, long inLayer, long inImage) throws TooLargeException {
             if (inLayer > layer) {
