@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jrunc.image.harness.Fixtures;
 import jrunc.image.harness.LocalRegistry;
 import jrunc.image.harness.TreeListing;
@@ -140,16 +141,12 @@ class RegistryPullTest {
         return Command.javaMain("jrunc.cli.Jrunc", args).timeout(Duration.ofMinutes(2)).run();
     }
 
-    /** What {@code skopeo inspect} says of an image: its digest, its layers' digests, its Cmd. */
+    /** What {@code skopeo inspect} says of an image that the storage form must not change. */
     static JsonNode skopeoInspect(String image) throws IOException {
-        var r = Command.of("skopeo", "inspect", "--tls-verify=false", "--config", image).run();
+        var r = Command.of("skopeo", "inspect", "--tls-verify=false", image).run();
         r.assertExit(0);
-        var config = new ObjectMapper().readTree(r.stdout());
-        var manifest = Command.of("skopeo", "inspect", "--tls-verify=false", image).run();
-        manifest.assertExit(0);
-        return new ObjectMapper().createObjectNode().put("Cmd", config.path("config").path("Cmd").toString())
-                .put("DiffIds", config.path("rootfs").path("diff_ids").toString())
-                .set("Layers", new ObjectMapper().readTree(manifest.stdout()).path("Layers"));
+        var all = (ObjectNode) new ObjectMapper().readTree(r.stdout());
+        return all.retain("Layers", "Created", "Env", "Architecture", "Os");
     }
 
     @Test
@@ -164,7 +161,7 @@ class RegistryPullTest {
         assertEquals(pulled.stdout().substring(0, 19), images.stdout().lines().toList().get(1).split("\\s+")[1]);
 
         assertEquals(skopeoInspect("docker://" + ref), skopeoInspect("oci:" + store + ":" + ref),
-                "the same config and layers, by the same digests");
+                "the same layers, by the same digests, and the same config");
         assertEquals(umociUnpack(fixtures.layout(), "busybox", tmp.resolve("expected")),
                 umociUnpack(store, ref, tmp.resolve("bundle")));
     }
