@@ -136,9 +136,9 @@ class RegistryAuthTest {
         Files.writeString(docker.resolve("config.json"), "{\"credsStore\": \"missing\"}");
         var e = assertThrows(IllegalArgumentException.class, () -> Credentials.lookup(basic.host(), null, Map.of(),
                 docker.resolve("config.json")));
-        assertEquals("cannot run docker-credential-missing, the credential helper " + docker.resolve("config.json")
-                + " names for " + basic.host() + " - is it installed and on PATH? (Cannot run program"
-                + " \"docker-credential-missing\": error=2, No such file or directory)", e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot run docker-credential-missing, the credential helper "
+                + docker.resolve("config.json") + " names for " + basic.host() + " - is it installed and on PATH? ("),
+                e.getMessage());
     }
 
     @Test
