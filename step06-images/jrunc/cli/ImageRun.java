@@ -3,7 +3,6 @@ package jrunc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -22,6 +21,7 @@ import jrunc.image.RootfsPlan;
 import jrunc.image.StoredImage;
 import jrunc.image.UnpackLimits;
 import jrunc.linux.LibC;
+import jrunc.linux.OverlayMount;
 import jrunc.runtime.Creator;
 import jrunc.runtime.JruncException;
 import jrunc.runtime.Lifecycle;
@@ -112,9 +112,8 @@ final class ImageRun {
     /** Nothing to mount for the copy fallback: merged is a plain directory then. */
     static void mountOverlay(RootfsPlan plan) {
         if (plan.copied()) return;
-        String merged = plan.merged().toString();
-        LibC.check(LibC.C.mount("overlay", merged, "overlay", new NativeLong(0),
-                plan.overlayOptions()), "mount overlay on", merged);
+        OverlayMount.mount(plan.lowerDirs().stream().map(Path::toString).toList(),
+                plan.upper().toString(), plan.work().toString(), plan.merged().toString());
     }
 
     /** Lazily, and idempotent: EINVAL says it is not (or no longer) mounted. */

@@ -51,6 +51,7 @@ public final class Jrunc {
     boolean systemdCgroup;
 
     public static void main(String[] args) {
+        Utf8Locale.restartIfNeeded(); // file names are bytes: see Utf8Locale
         System.exit(execute(args));
     }
 

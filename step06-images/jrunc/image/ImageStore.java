@@ -31,6 +31,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
  *   STORE/index.json               one manifest descriptor per image name
  *   STORE/blobs/sha256/HEX         manifests, configs and layers, named by their digest
  *   STORE/layers/sha256/HEX/       each layer unpacked once (overlayfs lower dir) - ours
+ *   STORE/layers/sha256/HEX.implied  the directories it implies (see ImpliedDirs) - ours
  *   STORE/tmp/                     downloads and unpacks in progress - ours
  * </pre>
  * A blob only appears under its name after its digest was checked, by an atomic rename; a
@@ -170,6 +171,7 @@ public final class ImageStore {
                 if (reachable.contains(hex)) continue;
                 Digest d = new Digest("sha256", hex);
                 FileTree.deleteRecursively(layerDir(d));
+                Files.deleteIfExists(ImpliedDirs.listOf(layerDir(d)));
                 Files.delete(blob);
                 removed.add(d);
             }
