@@ -1,6 +1,7 @@
 package jrunc.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import jrunc.image.cli.ImagesCommand;
 import jrunc.image.cli.ImportCommand;
 import jrunc.image.cli.InspectCommand;
@@ -62,6 +63,11 @@ public final class Jrunc {
         // As Go's flag package (runc): options end at the first argument, so in
         // "exec ID sh -c CMD" the -c belongs to sh.
         cli.setStopAtPositional(true);
+        // The image commands run no command line of their own: their options may also
+        // follow the reference, as with docker (pull REF --platform X).
+        for (String image : List.of("pull", "import", "images", "rmi", "inspect")) {
+            cli.getSubcommands().get(image).setStopAtPositional(false);
+        }
         cli.setExecutionStrategy(parsed -> {
             Jrunc top = parsed.asCommandLineList().get(0).getCommand();
             top.configureLog();

@@ -44,14 +44,20 @@ public final class LayerUnpacker {
 
     static final String WHITEOUT = ".wh.";
     static final String OPAQUE = ".wh..wh..opq";
-    /** A decompressed layer larger than this is a decompression bomb, not an image. */
-    public static final long UNCOMPRESSED_LIMIT = 64L << 30;
 
     private final Mode mode;
+    /** Counts the unpacked bytes against a pull's limits; null: no limit. */
+    private final UnpackLimits.Budget budget;
     private final boolean root = "root".equals(System.getProperty("user.name"));
 
+    /** Without size limits: for layers a pull has already checked, or that import made. */
     public LayerUnpacker(Mode mode) {
+        this(mode, null);
+    }
+
+    public LayerUnpacker(Mode mode, UnpackLimits.Budget budget) {
         this.mode = mode;
+        this.budget = budget;
     }
 
     public static InputStream decompress(InputStream raw, MediaTypes.Compression compression) throws IOException {
@@ -85,9 +91,10 @@ public final class LayerUnpacker {
      */
     public List<String> apply(InputStream in, Descriptor layer, Digest diffId, Path dir) throws IOException {
         InputStream tar = decompress(in, MediaTypes.compressionOf(layer.mediaType()));
+        if (budget != null) tar = budget.count(layer.digest(), tar);
         // The config names each layer by the digest of its *uncompressed* tar (diff_id).
         VerifyingInputStream verified = diffId == null ? null
-                : new VerifyingInputStream(tar, diffId, -1, UNCOMPRESSED_LIMIT);
+                : new VerifyingInputStream(tar, diffId, -1, Long.MAX_VALUE);
         List<String> implied = applyTar(verified != null ? verified : tar, layer.digest().toString(), dir);
         if (verified != null) {
             byte[] rest = new byte[8192];
