@@ -38,6 +38,8 @@ public final class OverlayMount {
                 return;
             }
             // end::lowerdir-plus[]
+            // The mount table shows "overlay" as the source, as after mount(2) (not "none").
+            if (set(fs, "source", "overlay") == -1) fail(fs, "fsconfig source", "overlay");
             if (set(fs, "upperdir", upper) == -1) fail(fs, "fsconfig upperdir", upper);
             if (set(fs, "workdir", work) == -1) fail(fs, "fsconfig workdir", work);
             if (LibC.C.syscall(SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, null, null, 0) == -1) {
