@@ -69,7 +69,8 @@ class EngineProtocolTest {
     @CsvSource({"false, true", "true, false", "true, true"})
     void theShimReapsTheInitAndTheExecWithTheirStatus(boolean terminal, boolean userNamespace) {
         String name = (terminal ? "tty" : "pipes") + (userNamespace ? "-userns" : "");
-        Path bundle = Bundles.create(tmp.resolve("bundles/" + name), CGROUP, List.of("sh", "-c", "read line; exit 3"), c -> {
+        List<String> init = List.of("sh", "-c", "read line; exit 3");
+        Path bundle = Bundles.create(tmp.resolve("bundles/" + name), CGROUP, init, c -> {
             ((ObjectNode) c.get("process")).put("terminal", terminal);
             if (userNamespace) {
                 ObjectNode linux = (ObjectNode) c.get("linux");
