@@ -172,6 +172,17 @@ public final class Container {
         return Cgroups.of(state.cgroupsPath(), state.id(), state.cgroupsCreated());
     }
 
+    /** The limits the cgroup has: the last update's, else config.json's (null: none). */
+    public Spec.Resources resources() {
+        if (state.resources() != null) return state.resources();
+        Spec.Linux linux = spec().linux();
+        return linux == null ? null : linux.resources();
+    }
+
+    void recordResources(Spec.Resources resources) {
+        record(state.withResources(resources));
+    }
+
     public Spec spec() {
         return SpecLoader.load(Path.of(state.bundle(), "config.json"));
     }
@@ -185,7 +196,7 @@ public final class Container {
     static String stateJson(String ociVersion, String id, int pid, String status, String bundle,
             Map<String, String> annotations) {
         ObjectNode json = SpecLoader.JSON.createObjectNode();
-        json.put("ociVersion", ociVersion).put("id", id).put("status", status).put("pid", pid)
+        json.put("ociVersion", ociVersion == null ? "" : ociVersion).put("id", id).put("status", status).put("pid", pid)
                 .put("bundle", bundle);
         if (annotations != null && !annotations.isEmpty()) {
             annotations.forEach(json.putObject("annotations")::put);
@@ -231,18 +242,18 @@ public final class Container {
      */
     public void destroy(boolean runPoststop) {
         cgroups().destroy();
-        RuntimeException hookFailure = null;
+        RuntimeException unreadable = null;
         if (runPoststop && !state.isCreating() && state.bundle() != null) {
             try {
                 Spec spec = spec();
-                Hooks.run(spec.hooks() == null ? null : spec.hooks().poststop(), "poststop",
-                        stateJson("stopped"));
+                Hooks.runAllLoggingFailures(spec.hooks() == null ? null : spec.hooks().poststop(),
+                        "poststop", stateJson("stopped"));
             } catch (RuntimeException e) {
-                hookFailure = e; // the container is gone either way; report after cleaning up
+                unreadable = e; // the container is gone either way; report after cleaning up
             }
         }
         removeDirectory(dir);
-        if (hookFailure != null) Log.warn(hookFailure.getMessage());
+        if (unreadable != null) Log.warn(unreadable.getMessage());
     }
 
     static void removeDirectory(Path dir) {

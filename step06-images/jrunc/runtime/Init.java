@@ -1,5 +1,6 @@
 package jrunc.runtime;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,6 +13,7 @@ import jrunc.linux.InRoot;
 import jrunc.linux.LibC;
 import jrunc.linux.Mounts;
 import jrunc.linux.Namespaces;
+import jrunc.linux.Seccomp;
 import jrunc.spec.Spec;
 import jrunc.spec.SpecLoader;
 
@@ -27,8 +29,9 @@ public final class Init {
     /** Classes used after pivot_root: the JDK cannot load them from the host's disk then. */
     static final List<Class<?>> USED_AFTER_PIVOT = List.of(ContainerProcess.class,
             JruncException.class, LibC.SyscallException.class, Hooks.class,
-            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, Capabilities.class,
-            SyncChannel.class, Mounts.class, Console.class);
+            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, jrunc.linux.Rlimits.Prepared.class,
+            com.sun.jna.StringArray.class, Capabilities.class,
+            SyncChannel.class, Mounts.class, Console.class, Seccomp.class);
 
     private Init() {}
 
@@ -94,12 +97,9 @@ public final class Init {
         Path rootfs = Path.of(config.rootfs());
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);
-        if (spec.linux().namespaces().stream().anyMatch(ns -> ns.type().equals("cgroup")
-                && (ns.path() == null || ns.path().isEmpty()))) {
-            // Now that the runtime moved us into the container's cgroup, it becomes "/".
-            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-        }
         prepareRootfs(spec, rootfs, cgroups);
+        newCgroupNamespace(spec);
+        makeCwd(rootfs, spec.process().cwd());
         int slave = config.consoleFd() < 0 ? -1 : openConsole(rootfs, config);
         String state = stateJson(spec, config, hostPid, "created");
         Hooks.run(spec.hooks() == null ? null : spec.hooks().createContainer(),
@@ -111,6 +111,8 @@ public final class Init {
             Mounts.writeFile("/proc/self/oom_score_adj", spec.process().oomScoreAdj().toString());
         }
         setHostname(spec);
+        Spec.Namespace network = Namespaces.find(spec, "network");
+        if (network != null && !Namespaces.hasPath(network)) Namespaces.loopbackUp();
         // runc reads /etc/passwd inside the finished container: a masked one has no users.
         boolean passwdMasked = spec.linux().maskedPaths() != null
                 && spec.linux().maskedPaths().contains("/etc/passwd");
@@ -119,10 +121,12 @@ public final class Init {
             env = ContainerProcess.environment(spec.process(), Path.of(passwdMasked || passwd == null
                     ? "/dev/null" : passwd.procPath()));
         }
+        Seccomp filter = spec.linux().seccomp() == null ? null
+                : SeccompProfile.compile(spec.linux().seccomp()); // libseccomp is on the host
         closeLaunchFds(config);
         Mounts.pivotRoot(rootfs);
         finishRootfs(spec);
-        String program = becomeContainerProcess(spec.process(), config.lastCap());
+        String program = becomeContainerProcess(spec.process(), config.lastCap(), filter != null);
         // The pty, not the caller's pipes: an engine reads create's output until EOF.
         if (slave >= 0) Console.becomeStdio(slave);
         sync.send("ready");
@@ -130,7 +134,7 @@ public final class Init {
         waitForStart(fifo); // with the container's credentials already, as runc's init
         Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
                 "startContainer", state);
-        ContainerProcess.exec(program, spec.process(), env, config.preserveFds());
+        ContainerProcess.exec(program, spec.process(), env, config.preserveFds(), filter);
     }
     // end::init-create[]
 
@@ -139,23 +143,45 @@ public final class Init {
      * tests can find it. Returns the program to exec.
      */
     // tag::waiting-init[]
-    static String becomeContainerProcess(Spec.Process process, int lastCap) {
+    static String becomeContainerProcess(Spec.Process process, int lastCap, boolean seccomp) {
         LibC.C.prctl(LibC.PR_SET_NAME, "jrunc-init", 0, 0, 0);
         ContainerProcess.becomeUser(process, lastCap);
         ContainerProcess.changeDirectory(process.cwd());
         String program = ContainerProcess.resolve(process);
-        ContainerProcess.restrictCapabilities(process);
+        ContainerProcess.restrictCapabilities(process, seccomp);
         return program;
     }
     // end::waiting-init[]
 
+    /**
+     * Now that the runtime moved us into the container's cgroup, it becomes the new
+     * namespace's "/". After the mounts: inside the namespace, mountinfo no longer shows the
+     * host's hierarchies at "/", and the "cgroup" mount binds from them.
+     */
+    static void newCgroupNamespace(Spec spec) {
+        Spec.Namespace cgroup = Namespaces.find(spec, "cgroup");
+        if (cgroup != null && !Namespaces.hasPath(cgroup)) {
+            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+        }
+    }
+
+    /** As runc: a missing process.cwd is made (root's, 0755), after the mounts it may be on. */
+    static void makeCwd(Path rootfs, String cwd) {
+        try (InRoot root = InRoot.open(rootfs); InRoot.Fd dir = root.mkdirs(cwd, "process.cwd")) {
+            // made or already there; the container's user changes into it later
+        }
+    }
+
     // tag::prepare-rootfs[]
     static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
-        // Mount events must not travel back to the host: slave by default.
-        String propagation = spec.linux() == null ? null : spec.linux().rootfsPropagation();
-        long flags = propagation == null || propagation.isEmpty()
-                ? LibC.MS_SLAVE | LibC.MS_REC : propagationFlags(propagation) | LibC.MS_REC;
+        // Mount events must not travel back to the host: slave by default, private or slave
+        // recursively when asked (a host mount still shared would carry them). An unbindable
+        // tree could not be bound into the rootfs: that waits until after pivot_root.
+        String p = spec.linux() == null ? null : spec.linux().rootfsPropagation();
+        long flags = p == null || p.isEmpty() || p.endsWith("unbindable") ? LibC.MS_SLAVE | LibC.MS_REC
+                : p.endsWith("shared") ? propagationFlags(p) : propagationFlags(p) | LibC.MS_REC;
         Mounts.mount(null, "/", null, flags, null);
+        Mounts.makeParentPrivateIfShared(rootfs); // "shared" made it so; pivot_root refuses that
         // pivot_root needs the new root to be a mount point: bind it onto itself.
         Mounts.mount(rootfs.toString(), rootfs.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
         boolean devFromHost = false;
@@ -175,13 +201,15 @@ public final class Init {
     }
     // end::prepare-rootfs[]
 
+    /** "rshared" is "shared" for every mount below too. */
     static long propagationFlags(String name) {
-        return switch (name.replaceFirst("^r", "")) {
+        long flag = switch (name.replaceFirst("^r", "")) {
             case "shared" -> LibC.MS_SHARED;
             case "slave" -> LibC.MS_SLAVE;
             case "unbindable" -> LibC.MS_UNBINDABLE;
             default -> LibC.MS_PRIVATE;
         };
+        return name.startsWith("r") ? flag | LibC.MS_REC : flag;
     }
 
     /** A pty from the container's devpts; its master goes to --console-socket (or jrunc run). */
@@ -199,13 +227,14 @@ public final class Init {
     }
 
     static void setHostname(Spec spec) {
+        // The kernel takes bytes: the UTF-8 length, not the number of chars.
         if (spec.hostname() != null && !spec.hostname().isEmpty()) {
-            LibC.check(LibC.C.sethostname(spec.hostname(), spec.hostname().length()),
-                    "sethostname", spec.hostname());
+            byte[] name = spec.hostname().getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.C.sethostname(name, name.length), "sethostname", spec.hostname());
         }
         if (spec.domainname() != null && !spec.domainname().isEmpty()) {
-            LibC.check(LibC.C.setdomainname(spec.domainname(), spec.domainname().length()),
-                    "setdomainname", spec.domainname());
+            byte[] name = spec.domainname().getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.C.setdomainname(name, name.length), "setdomainname", spec.domainname());
         }
     }
 
@@ -225,10 +254,12 @@ public final class Init {
             Mounts.mount(null, "/", null, Mounts.lockedFlags("/") | LibC.MS_BIND
                     | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
         }
+        // tag::root-propagation[]
+        // The rootfs was private for pivot_root; now it gets the propagation asked for.
         if (linux != null && linux.rootfsPropagation() != null && !linux.rootfsPropagation().isEmpty()) {
-            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation())
-                    | (linux.rootfsPropagation().startsWith("r") ? LibC.MS_REC : 0), null);
+            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation()), null);
         }
+        // end::root-propagation[]
     }
 
     /**
@@ -260,6 +291,7 @@ public final class Init {
      * does everything else there, as the container sees it.
      */
     static void execInto(InitConfig config, SyncChannel sync) {
+        Seccomp filter = config.seccomp() == null ? null : SeccompProfile.compile(config.seccomp());
         closeLaunchFds(config);
         Namespaces.join("mount", config.mountNamespaceFd());
         LibC.C.close(config.mountNamespaceFd());
@@ -272,10 +304,10 @@ public final class Init {
             slave = pty[1];
         }
         String[] env = ContainerProcess.environment(config.process(), Path.of("/etc/passwd"));
-        String program = becomeContainerProcess(config.process(), config.lastCap());
+        String program = becomeContainerProcess(config.process(), config.lastCap(), filter != null);
         if (slave >= 0) Console.becomeStdio(slave);
         sync.send("ready");
-        ContainerProcess.exec(program, config.process(), env, config.preserveFds());
+        ContainerProcess.exec(program, config.process(), env, config.preserveFds(), filter);
     }
 
     static String stateJson(Spec spec, InitConfig config, int pid, String status) {
