@@ -60,6 +60,7 @@ public final class Creator {
                 o.id(), bundle.toString(), rootfs.toString(), Instant.now().toString(),
                 spec.annotations(), linux == null ? null : linux.cgroupsPath()));
         Path dir = container.dir;
+        becomeSubreaper();
         Cgroups cgroups = null;
         UserNamespace userNamespace = null;
         int console = -1;
@@ -102,6 +103,7 @@ public final class Creator {
                         launchOnly, Capabilities.lastCap(), null));
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace,
                         container::recordInit);
+                child = releaseInit(child, pid);
                 container.recordCreated();
                 sync.send("created"); // an init that sees EOF instead exits: we died
             } finally {
@@ -339,6 +341,32 @@ public final class Creator {
         Log.debug("init " + pid + " is ready and waits on exec.fifo");
         return pid;
     }
+
+    // tag::release-init[]
+    /**
+     * Started through nsenter or unshare --fork, the init is their child and they wait for
+     * it: an engine's subreaper (conmon, containerd-shim) could never reap it, and they would
+     * hold the caller's stdio. They set no parent-death signal, so ending the wrapper
+     * re-parents the init to us (a subreaper, below), and when we exit to the engine's, as
+     * runc's init. Returns the process to wait for: the init.
+     */
+    static int releaseInit(int wrapper, int init) {
+        if (wrapper == init) return init;
+        LibC.C.kill(wrapper, LibC.SIGKILL);
+        Spawn.waitFor(wrapper);
+        return init;
+    }
+
+    /**
+     * Orphans of our children come to us, not past us: the engine must get the init only
+     * once we have exited and written --pid-file, or it reaps a PID it does not know yet
+     * (conmon then reports 255 for an exec that exits at once).
+     */
+    static void becomeSubreaper() {
+        LibC.check(LibC.C.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl",
+                "PR_SET_CHILD_SUBREAPER");
+    }
+    // end::release-init[]
 
     /** Waits for "what" (or "what ARG", then returns ARG) from the init that child started. */
     static String expect(SyncChannel sync, String what, int child) {

@@ -44,6 +44,7 @@ public final class Executor {
         jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
         checkTerminal(o);
         Creator.checkCapabilities(o.process());
+        Creator.becomeSubreaper();
         int initPid = c.state().pid();
         int pid;
         int child;
@@ -84,6 +85,7 @@ public final class Executor {
                 }
                 sync.send("go " + pid);
                 Creator.expect(sync, "ready", child);
+                child = Creator.releaseInit(child, pid); // now our child
             } finally {
                 sync.close();
             }

@@ -127,12 +127,13 @@ public final class Init {
         Mounts.pivotRoot(rootfs);
         finishRootfs(spec);
         String program = becomeContainerProcess(spec.process(), config.lastCap(), filter != null);
+        // The pty, not the caller's pipes: an engine reads create's output until EOF.
+        if (slave >= 0) Console.becomeStdio(slave);
         sync.send("ready");
         awaitRecorded(sync);
         waitForStart(fifo); // with the container's credentials already, as runc's init
         Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
                 "startContainer", state);
-        if (slave >= 0) Console.becomeStdio(slave);
         ContainerProcess.exec(program, spec.process(), env, config.preserveFds(), filter);
     }
     // end::init-create[]
@@ -304,8 +305,8 @@ public final class Init {
         }
         String[] env = ContainerProcess.environment(config.process(), Path.of("/etc/passwd"));
         String program = becomeContainerProcess(config.process(), config.lastCap(), filter != null);
-        sync.send("ready");
         if (slave >= 0) Console.becomeStdio(slave);
+        sync.send("ready");
         ContainerProcess.exec(program, config.process(), env, config.preserveFds(), filter);
     }
 

@@ -1,6 +1,7 @@
 package jrunc.runtime;
 
 import java.nio.file.Path;
+import java.util.List;
 import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
 import jrunc.spec.Spec;
@@ -10,7 +11,12 @@ public final class Lifecycle {
     private Lifecycle() {}
 
     // tag::start[]
-    /** Opening exec.fifo for reading releases the init, which then execs the process. */
+    /**
+     * Opening exec.fifo for reading releases the init, which then execs the process. An
+     * engine arms its OOM watch when start returns (containerd's shim), so all the reading
+     * is done before the release; after it come only the poststart hooks, which the spec
+     * runs before start returns.
+     */
     public static void start(Path root, String id) {
         Container c = Container.load(root, id);
         String status = c.status();
@@ -18,6 +24,10 @@ public final class Lifecycle {
             throw new JruncException("cannot start container " + id + ": it is " + status
                     + " (only a created container can be started)");
         }
+        Spec.Hooks hooks = c.spec().hooks();
+        List<Spec.Hook> poststart = hooks == null || hooks.poststart() == null ? List.of()
+                : hooks.poststart();
+        String running = c.stateJson("running");
         String fifo = c.fifo().toString();
         int fd = (int) LibC.check(LibC.C.open(fifo, LibC.O_RDONLY | LibC.O_NONBLOCK
                 | LibC.O_CLOEXEC, 0), "open", fifo);
@@ -35,10 +45,7 @@ public final class Lifecycle {
             LibC.C.close(fd);
         }
         LibC.C.unlink(fifo);
-        Spec spec = c.spec();
-        if (spec.hooks() != null) {
-            Hooks.runAllLoggingFailures(spec.hooks().poststart(), "poststart", c.stateJson("running"));
-        }
+        Hooks.runAllLoggingFailures(poststart, "poststart", running); // runc only logs them
     }
     // end::start[]
 
@@ -108,8 +115,7 @@ public final class Lifecycle {
             throw e;
         }
         if (detach) return 0;
-        // The child is the init, or the nsenter/unshare that started it and passes its status on.
-        int status = Spawn.waitFor(c.child);
+        int status = Spawn.waitFor(c.child); // the init: our child, or our orphan
         if (relay != null) relay.close();
         c.killAll();
         c.destroy(true);
