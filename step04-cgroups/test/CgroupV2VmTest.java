@@ -11,7 +11,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import workshop.testkit.Cgroup2Vm;
-import workshop.testkit.Command;
 import workshop.testkit.Privileged;
 import workshop.testkit.Workshop;
 
@@ -19,7 +18,8 @@ import workshop.testkit.Workshop;
  * Real cgroup v2: one throw-away VM (testkit's Cgroup2Vm: a pure-v2 kernel that sees this
  * machine's / read-only) runs the cgroup tests of this module with VmTestMain, and every
  * test it ran is reported here as a test of its own, named "[v2 VM] Class.method".
- * One boot for all of them: the VM boots in about 36 s and starts a JVM in about 10 s.
+ * One boot for all of them; the guest's JVMs (VmTestMain's, and the runtimes it starts) run
+ * with Cgroup2Vm.JVM_OPTIONS: under emulation a JVM's own work is what costs most.
  */
 class CgroupV2VmTest {
     /**
@@ -37,7 +37,7 @@ class CgroupV2VmTest {
     @TestFactory
     Stream<DynamicTest> theCgroupTestsPassOnAPureCgroupV2Kernel() {
         Privileged.requireRoot();
-        List<String> argv = new ArrayList<>(Command.javaLauncher());
+        List<String> argv = new ArrayList<>(Cgroup2Vm.javaLauncher());
         argv.add(1, "-Dworkshop.root=" + Workshop.root());
         argv.add("VmTestMain");
         argv.addAll(IN_VM);

@@ -114,14 +114,34 @@ public final class Cgroup2Vm {
     }
 
     /**
+     * Options for every JVM in the guest. Under emulation a JVM's own work costs most: C2's
+     * compiler threads (C1 alone: about a third less time for a container run of step04) and
+     * G1's. They are the options the runtimes already give their init JVMs.
+     */
+    public static final List<String> JVM_OPTIONS = List.of(
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
+
+    /**
+     * {@link Command#javaLauncher()} with {@link #JVM_OPTIONS}, also for the JVMs it starts
+     * through {@code Command}: for a test JVM (e.g. a JUnit launcher) that runs in the guest.
+     */
+    public static List<String> javaLauncher() {
+        List<String> argv = new ArrayList<>(Command.javaLauncher());
+        argv.addAll(1, JVM_OPTIONS);
+        argv.add(1 + JVM_OPTIONS.size(), "-D" + Command.JVM_OPTIONS + "=" + String.join(" ", JVM_OPTIONS));
+        return argv;
+    }
+
+    /**
      * The command that runs {@code mainClass} in the guest with this JVM's own JDK and class path
      * (surefire's: target/classes, target/test-classes, the jars in ~/.m2), which are at the same
      * paths inside. For a test that needs a main class of its step run on cgroup v2.
      */
     public static List<String> javaCommand(String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;
     }

@@ -43,12 +43,26 @@ public final class Command {
         return new Command(argv);
     }
 
-    /** {@code java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED -cp <test class path>}. */
+    /**
+     * {@code java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED -cp <test class path>}, plus
+     * the options in the system property {@value #JVM_OPTIONS} if this JVM has it (passed on, so
+     * that the JVMs those start get them too): Cgroup2Vm's options for JVMs under emulation.
+     */
     public static List<String> javaLauncher() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:-MaxFDLimit", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"));
+        List<String> argv = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:-MaxFDLimit", "--enable-native-access=ALL-UNNAMED"));
+        String extra = System.getProperty(JVM_OPTIONS, "").trim();
+        if (!extra.isEmpty()) {
+            argv.addAll(List.of(extra.split("\\s+")));
+            argv.add("-D" + JVM_OPTIONS + "=" + extra);
+        }
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return List.copyOf(argv);
     }
+
+    /** The system property with more JVM options for {@link #javaLauncher()}, space-separated. */
+    public static final String JVM_OPTIONS = "workshop.jvm.options";
 
     /** Puts {@code prefix} (e.g. {@code unshare --mount}) in front of the command. */
     public Command wrappedIn(String... prefix) {

@@ -12,7 +12,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import workshop.testkit.Cgroup2Vm;
-import workshop.testkit.Command;
 import workshop.testkit.Privileged;
 import workshop.testkit.Rootfs;
 
@@ -31,7 +30,7 @@ class CgroupV2VmTest {
     void anImageRunsWithItsLimitsAndDeviceRulesOnCgroupV2AndLeavesNoCgroup() throws Exception {
         Privileged.requireRoot();
         Path store = Files.createDirectories(work.resolve("store"));
-        String jrunc = String.join(" ", Command.javaLauncher()) + " jrunc.cli.Jrunc";
+        String jrunc = String.join(" ", Cgroup2Vm.javaLauncher()) + " jrunc.cli.Jrunc";
         // Below /jrunc: the check that no /jrunc cgroup is left covers this container too.
         Path devices = Bundles.create(work.resolve("devices"), "/jrunc/devices-vm",
                 List.of("sh", "/probe.sh", "/tmp"), c -> {
