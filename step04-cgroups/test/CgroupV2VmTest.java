@@ -23,8 +23,8 @@ import workshop.testkit.Workshop;
  */
 class CgroupV2VmTest {
     /**
-     * What runs in the VM: the drivers, then the container runs (the cleanup test's 20 among
-     * them), each two JVM starts under emulation: about 5 seconds each on a quiet machine.
+     * What runs in the VM: the drivers, then the container runs (the cleanup test's 8 among
+     * them, two of each kind), each two JVM starts under emulation: 5 to 15 seconds each.
      */
     static final List<String> IN_VM = List.of("CgroupDriverTest",
             "Step04Test#aMemoryHogIsOomKilledWithStatus137AndTheKernelSaysSo",
@@ -39,6 +39,7 @@ class CgroupV2VmTest {
         Privileged.requireRoot();
         List<String> argv = new ArrayList<>(Cgroup2Vm.javaLauncher());
         argv.add(1, "-Dworkshop.root=" + Workshop.root());
+        argv.add(2, "-Dstep04.cleanup.runs=8");
         argv.add("VmTestMain");
         argv.addAll(IN_VM);
         Cgroup2Vm.Result result = Cgroup2Vm.run(argv, Duration.ofMinutes(15));
