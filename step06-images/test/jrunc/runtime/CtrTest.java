@@ -102,7 +102,7 @@ class CtrTest {
         List<String> argv = new ArrayList<>(List.of("ctr", "--address", engines.containerdSocket()));
         argv.addAll(run(PrivateDocker.JRUNC.toString(), "tty", "-t", "--rm", PrivateDocker.CTR_IMAGE, "tty", "sh"));
         Command.Result r = Command.of("sh", "-c", "script -qec '" + String.join(" ", argv) + "' /dev/null < " + input)
-                .timeout(Duration.ofMinutes(2)).run();
+                .timeout(Duration.ofSeconds(30)).run();
         assertEquals(4, r.exitCode(), r.stdout() + r.stderr());
         assertTrue(r.stdout().contains("/dev/pts/0\r\n"), r.stdout());
         assertTrue(r.stdout().contains("pty-42\r\n"), r.stdout());

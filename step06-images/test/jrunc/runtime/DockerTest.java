@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import workshop.testkit.Command;
 import workshop.testkit.Privileged;
+import workshop.testkit.Workshop;
 
 /**
  * Docker drives jrunc as it drives runc: dockerd → containerd → containerd-shim-runc-v2 →
@@ -183,6 +184,20 @@ class DockerTest {
         Files.writeString(input, "tty; echo pty-$((6 * 7))\nexit 4\n");
         String command = String.join(" ", engines.dockerCommand()) + " " + String.join(" ", dockerArgs);
         return Command.of("sh", "-c", "script -qec '" + command + "' /dev/null < " + input)
+                .timeout(Duration.ofSeconds(30)).run();
+    }
+
+    /** The commands RUNTIME.adoc shows (step06-images/commands/engines.sh), against our daemons. */
+    @Test
+    void theDocumentedCommands() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("docker"), Path.of(PrivateDocker.DOCKER));
+        Command.Result r = Command.of("bash", Workshop.root().resolve("step06-images/commands/engines.sh").toString())
+                .env("PATH", bin + ":" + System.getenv("PATH"))
+                .env("DOCKER_HOST", "unix://" + engines.dir.resolve("docker/docker.sock"))
+                .env("DOCKER_CONFIG", engines.dir.resolve("client").toString())
+                .env("CONTAINERD_ADDRESS", engines.containerdSocket())
                 .timeout(Duration.ofMinutes(2)).run();
+        assertEquals("hello from sh under docker\nhello from sh under containerd\n", r.stdout(), r.stderr());
     }
 }

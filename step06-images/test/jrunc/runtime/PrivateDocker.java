@@ -86,14 +86,23 @@ final class PrivateDocker implements AutoCloseable {
     private void startDockerd() throws IOException {
         Path d = Files.createDirectories(dir.resolve("docker"));
         Files.writeString(d.resolve("daemon.json"), "{}");
-        startDaemon("dockerd", List.of("dockerd", "--config-file", d.resolve("daemon.json").toString(),
-                "--data-root", d.resolve("data").toString(), "--exec-root", d.resolve("exec").toString(),
-                "--pidfile", d.resolve("dockerd.pid").toString(), "-H", "unix://" + d.resolve("docker.sock"),
+        startDaemon("dockerd", List.of(
+                // tag::dockerd[]
+                "dockerd", "--add-runtime", "jrunc=" + JRUNC,
+                "--config-file", d + "/daemon.json",
+                "--data-root", d + "/data",
+                "--exec-root", d + "/exec",
+                "--pidfile", d + "/dockerd.pid",
+                "-H", "unix://" + d + "/docker.sock",
                 "--containerd", containerdSocket(),
-                "--exec-opt", "native.cgroupdriver=cgroupfs", "--cgroup-parent", "/" + cgroupParent,
-                "--storage-driver", "vfs", "--add-runtime", "jrunc=" + JRUNC,
-                "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false",
-                "--ip-masq=false", "--userland-proxy=false"));
+                "--exec-opt", "native.cgroupdriver=cgroupfs",
+                "--cgroup-parent", "/" + cgroupParent,
+                "--storage-driver", "vfs",
+                "--bridge=none", "--iptables=false",
+                "--ip6tables=false", "--ip-forward=false",
+                "--ip-masq=false", "--userland-proxy=false"
+                // end::dockerd[]
+                ));
         waitUntil("dockerd", () -> docker("version").exitCode() == 0);
     }
 
