@@ -193,6 +193,8 @@ public interface LibC extends Library {
     int AF_UNIX = 1, SOCK_STREAM = 1, SOL_SOCKET = 1, SCM_RIGHTS = 1;
     int PR_SET_DUMPABLE = 4, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_CAPBSET_DROP = 24,
             PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
+    /** Orphaned descendants are re-parented to a subreaper, not to PID 1. */
+    int PR_SET_CHILD_SUBREAPER = 36;
     short POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
     long SYS_PIVOT_ROOT = 155, SYS_CAPSET = 126, SYS_CLOSE_RANGE = 436;
     int CLOSE_RANGE_CLOEXEC = 1 << 2, MFD_CLOEXEC = 1;

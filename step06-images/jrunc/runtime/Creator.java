@@ -99,6 +99,7 @@ public final class Creator {
                         launchOnly, Capabilities.lastCap()));
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace,
                         container::recordInit);
+                child = releaseInit(child, pid);
                 container.recordCreated();
                 sync.send("created"); // an init that sees EOF instead exits: we died
             } finally {
@@ -282,6 +283,22 @@ public final class Creator {
         Log.debug("init " + pid + " is ready and waits on exec.fifo");
         return pid;
     }
+
+    // tag::release-init[]
+    /**
+     * Started through nsenter or unshare --fork, the init is their child and they wait for
+     * it: an engine's subreaper (conmon, containerd-shim) could never reap it, and they would
+     * hold the caller's stdio. They set no parent-death signal, so ending the wrapper
+     * re-parents the init to the nearest subreaper, as runc's init is when runc create
+     * exits. Returns the process to wait for: the init.
+     */
+    static int releaseInit(int wrapper, int init) {
+        if (wrapper == init) return init;
+        LibC.C.kill(wrapper, LibC.SIGKILL);
+        Spawn.waitFor(wrapper);
+        return init;
+    }
+    // end::release-init[]
 
     /** Waits for "what" (or "what ARG", then returns ARG) from the init that child started. */
     static String expect(SyncChannel sync, String what, int child) {

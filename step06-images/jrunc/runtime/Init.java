@@ -123,12 +123,13 @@ public final class Init {
         Mounts.pivotRoot(rootfs);
         finishRootfs(spec);
         String program = becomeContainerProcess(spec.process(), config.lastCap());
+        // The pty, not the caller's pipes: an engine reads create's output until EOF.
+        if (slave >= 0) Console.becomeStdio(slave);
         sync.send("ready");
         awaitRecorded(sync);
         waitForStart(fifo); // with the container's credentials already, as runc's init
         Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
                 "startContainer", state);
-        if (slave >= 0) Console.becomeStdio(slave);
         ContainerProcess.exec(program, spec.process(), env, config.preserveFds());
     }
     // end::init-create[]
@@ -272,8 +273,8 @@ public final class Init {
         }
         String[] env = ContainerProcess.environment(config.process(), Path.of("/etc/passwd"));
         String program = becomeContainerProcess(config.process(), config.lastCap());
-        sync.send("ready");
         if (slave >= 0) Console.becomeStdio(slave);
+        sync.send("ready");
         ContainerProcess.exec(program, config.process(), env, config.preserveFds());
     }
 

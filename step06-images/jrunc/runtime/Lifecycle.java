@@ -95,6 +95,8 @@ public final class Lifecycle {
      * exec.fifo inside its own root (image run unmounts the host's copy of the overlay there).
      */
     public static int run(Creator.Options options, boolean detach, Runnable created) {
+        // The init of a user namespace is orphaned on purpose (Creator.releaseInit): to us.
+        if (!detach) LibC.C.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         Container c = Creator.create(detach || options.consoleSocket() != null
                 ? options : options.relaying());
         int pid = c.state().pid();
@@ -112,8 +114,7 @@ public final class Lifecycle {
             throw e;
         }
         if (detach) return 0;
-        // The child is the init, or the nsenter/unshare that started it and passes its status on.
-        int status = Spawn.waitFor(c.child);
+        int status = Spawn.waitFor(c.child); // the init: our child, or our orphan
         if (relay != null) relay.close();
         c.killAll();
         c.destroy(true);
