@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
         subcommands = {SpecCommand.class, CreateCommand.class, StartCommand.class,
                 StateCommand.class, KillCommand.class, DeleteCommand.class, RunCommand.class,
                 ListCommand.class, PsCommand.class, ExecCommand.class, PauseCommand.class,
-                ResumeCommand.class, PullCommand.class, ImportCommand.class, ImagesCommand.class, RmiCommand.class,
+                ResumeCommand.class, UpdateCommand.class, EventsCommand.class,
+                FeaturesCommand.class, PullCommand.class, ImportCommand.class, ImagesCommand.class, RmiCommand.class,
                 InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Jrunc {
     @Option(names = "--root", paramLabel = "DIR", defaultValue = "/run/jrunc",

@@ -80,8 +80,8 @@ public final class Capabilities {
 
     /**
      * Ambient capabilities survive execve of unprivileged programs. The kernel only raises
-     * one that is also permitted and inheritable; like runc, jrunc skips the others (the
-     * validator warns about them by name).
+     * one that is also permitted and inheritable; like runc, jrunc skips the others silently
+     * (runc's own default spec asks for three it cannot raise).
      */
     public static void raiseAmbient(List<String> ambient, List<String> permitted,
             List<String> inheritable) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import jrunc.spec.Spec;
 
@@ -21,6 +22,12 @@ public interface Cgroups {
 
     /** Creates the cgroup directories that do not exist yet and applies the limits. */
     void create(Spec.Resources resources);
+
+    /** "update": writes the limits that are set in changed (0 = unchanged); devices stay. */
+    void update(Spec.Resources changed);
+
+    /** "events --stats": cpu, memory, pids and blkio counters, in runc's field names. */
+    Map<String, Object> stats();
 
     /** Moves a whole process into the cgroup (its cgroup.procs). */
     void join(int pid);

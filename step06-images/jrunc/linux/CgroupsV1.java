@@ -43,9 +43,13 @@ final class CgroupsV1 implements Cgroups {
         return found;
     }
 
+    /** The hierarchy's directory of this cgroup; "cpu" is found in a "cpu,cpuacct" mount too. */
     @Override
     public Path directory(String hierarchy) {
         Path root = hierarchies.get(hierarchy);
+        for (var h : hierarchies.entrySet()) {
+            if (root == null && List.of(h.getKey().split(",")).contains(hierarchy)) root = h.getValue();
+        }
         return root == null ? null : root.resolve(path.substring(1));
     }
 
@@ -84,27 +88,48 @@ final class CgroupsV1 implements Cgroups {
     }
 
     // tag::v1-limits[]
+    /** Writes the limits that are set; 0 means "not set" (runc), except for swappiness. */
     private void apply(Spec.Resources r) {
         if (r.memory() != null) {
             Spec.Memory m = r.memory();
-            set("memory", "memory.limit_in_bytes", m.limit(), "memory.limit");
-            set("memory", "memory.memsw.limit_in_bytes", m.swap(), "memory.swap");
-            set("memory", "memory.soft_limit_in_bytes", m.reservation(), "memory.reservation");
+            setMemoryAndSwap(given(m.limit()), given(m.swap()));
+            set("memory", "memory.soft_limit_in_bytes", given(m.reservation()), "memory.reservation");
             set("memory", "memory.swappiness", m.swappiness(), "memory.swappiness");
         }
         if (r.cpu() != null) {
             Spec.Cpu c = r.cpu();
-            set("cpu", "cpu.shares", c.shares(), "cpu.shares");
-            set("cpu", "cpu.cfs_period_us", c.period(), "cpu.period");
-            set("cpu", "cpu.cfs_quota_us", c.quota(), "cpu.quota");
+            set("cpu", "cpu.shares", given(c.shares()), "cpu.shares");
+            set("cpu", "cpu.cfs_period_us", given(c.period()), "cpu.period");
+            set("cpu", "cpu.cfs_quota_us", given(c.quota()), "cpu.quota");
             set("cpuset", "cpuset.cpus", c.cpus(), "cpu.cpus");
             set("cpuset", "cpuset.mems", c.mems(), "cpu.mems");
         }
-        if (r.pids() != null && r.pids().limit() != null) {
+        if (r.pids() != null && given(r.pids().limit()) != null) {
             long limit = r.pids().limit();
             set("pids", "pids.max", limit > 0 ? Long.toString(limit) : "max", "pids.limit");
         }
     }
+    // end::v1-limits[]
+
+    static Long given(Long value) {
+        return value == null || value == 0 ? null : value;
+    }
+
+    /**
+     * The kernel keeps memory.limit_in_bytes at most memory.memsw.limit_in_bytes at every
+     * moment, so raising both writes the swap limit first. -1 for memory alone lifts swap too.
+     */
+    private void setMemoryAndSwap(Long limit, Long swap) {
+        Path dir = directory("memory");
+        boolean hasSwap = dir != null && Files.exists(dir.resolve("memory.memsw.limit_in_bytes"));
+        if (limit != null && limit == -1 && swap == null && hasSwap) swap = -1L;
+        boolean swapFirst = limit != null && swap != null && (swap == -1
+                || Long.parseLong(Cgroups.read(dir.resolve("memory.limit_in_bytes"))) < swap);
+        if (swapFirst) set("memory", "memory.memsw.limit_in_bytes", swap, "memory.swap");
+        set("memory", "memory.limit_in_bytes", limit, "memory.limit");
+        if (!swapFirst) set("memory", "memory.memsw.limit_in_bytes", swap, "memory.swap");
+    }
+
     // end::v1-limits[]
 
     private void set(String hierarchy, String file, Object value, String field) {
@@ -117,6 +142,52 @@ final class CgroupsV1 implements Cgroups {
         String text = value instanceof Long n && n == -1 ? "-1" : value.toString();
         Cgroups.write(dir.resolve(file), text, "linux.resources." + field);
     }
+
+    @Override
+    public void update(Spec.Resources changed) {
+        apply(changed);
+    }
+
+    // tag::v1-stats[]
+    /** runc's "events --stats" data from the v1 files (times in nanoseconds). */
+    @Override
+    public Map<String, Object> stats() {
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        Path acct = directory("cpuacct");
+        if (acct != null) {
+            Map<String, Long> ticks = CgroupStats.keyed(acct.resolve("cpuacct.stat"));
+            cpu.put("usage", CgroupStats.object("total?", CgroupStats.number(acct.resolve("cpuacct.usage")),
+                    "percpu?", CgroupStats.numbers(acct.resolve("cpuacct.usage_percpu")),
+                    "kernel", ticks.getOrDefault("system", 0L) * CgroupStats.NANOS_PER_TICK,
+                    "user", ticks.getOrDefault("user", 0L) * CgroupStats.NANOS_PER_TICK));
+        }
+        if (directory("cpu") != null) {
+            cpu.put("throttling", CgroupStats.throttling(CgroupStats.keyed(directory("cpu").resolve("cpu.stat"))));
+        }
+        Path mem = directory("memory");
+        Map<String, Long> raw = mem == null ? Map.of() : CgroupStats.keyed(mem.resolve("memory.stat"));
+        Map<String, Object> memory = mem == null ? Map.of() : CgroupStats.object(
+                "cache?", raw.getOrDefault("cache", 0L), "usage", memoryEntry(mem, "memory."),
+                "swap", memoryEntry(mem, "memory.memsw."), "raw", raw);
+        Path pids = directory("pids");
+        Map<String, Object> pidStats = pids == null ? Map.of() : CgroupStats.object(
+                "current?", CgroupStats.number(pids.resolve("pids.current")),
+                "limit?", CgroupStats.number(pids.resolve("pids.max")));
+        Path blkio = directory("blkio");
+        Map<String, Object> io = blkio == null ? Map.of() : CgroupStats.object("ioServiceBytesRecursive?",
+                CgroupStats.blkioEntries(blkio.resolve("blkio.throttle.io_service_bytes_recursive")),
+                "ioServicedRecursive?",
+                CgroupStats.blkioEntries(blkio.resolve("blkio.throttle.io_serviced_recursive")));
+        return CgroupStats.object("cpu", cpu, "memory", memory, "pids", pidStats, "blkio", io);
+    }
+
+    private static Map<String, Object> memoryEntry(Path dir, String prefix) {
+        return CgroupStats.object("limit", CgroupStats.number(dir.resolve(prefix + "limit_in_bytes")),
+                "usage?", CgroupStats.number(dir.resolve(prefix + "usage_in_bytes")),
+                "max?", CgroupStats.number(dir.resolve(prefix + "max_usage_in_bytes")),
+                "failcnt", CgroupStats.number(dir.resolve(prefix + "failcnt")));
+    }
+    // end::v1-stats[]
 
     // tag::v1-devices[]
     /**

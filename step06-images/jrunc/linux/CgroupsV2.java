@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import jrunc.spec.Spec;
 
@@ -66,36 +67,50 @@ final class CgroupsV2 implements Cgroups {
     }
 
     // tag::v2-limits[]
+    /** Writes the limits that are set; 0 means "not set" (runc). */
     private void apply(Spec.Resources r) {
         if (r.memory() != null) {
             Spec.Memory m = r.memory();
-            set("memory.max", max(m.limit()), "memory.limit");
-            set("memory.low", m.reservation(), "memory.reservation");
-            if (m.swap() != null && m.limit() != null && m.swap() > 0) {
-                // v1's swap counts memory+swap; v2's memory.swap.max counts swap alone.
-                set("memory.swap.max", m.swap() - m.limit(), "memory.swap");
-            } else if (m.swap() != null) {
-                set("memory.swap.max", max(m.swap()), "memory.swap");
-            }
+            Long limit = CgroupsV1.given(m.limit()), swap = CgroupsV1.given(m.swap());
+            set("memory.max", max(limit), "memory.limit");
+            set("memory.low", CgroupsV1.given(m.reservation()), "memory.reservation");
+            set("memory.swap.max", swapMax(limit, swap), "memory.swap");
         }
         if (r.cpu() != null) {
             Spec.Cpu c = r.cpu();
-            if (c.shares() != null && c.shares() > 0) {
-                // runc's conversion: shares 2..262144 onto weight 1..10000.
-                set("cpu.weight", 1 + ((c.shares() - 2) * 9999) / 262142, "cpu.shares");
+            if (CgroupsV1.given(c.shares()) != null) {
+                set("cpu.weight", weight(c.shares()), "cpu.shares");
             }
-            if (c.quota() != null || c.period() != null) {
-                long period = c.period() == null || c.period() == 0 ? 100000 : c.period();
-                String quota = c.quota() == null || c.quota() <= 0 ? "max" : c.quota().toString();
-                set("cpu.max", quota + " " + period, "cpu.quota");
+            Long quota = CgroupsV1.given(c.quota()), period = CgroupsV1.given(c.period());
+            if (quota != null || period != null) {
+                set("cpu.max", (quota == null || quota < 0 ? "max" : quota.toString()) + " "
+                        + (period == null ? 100000 : period), "cpu.quota");
             }
             set("cpuset.cpus", c.cpus(), "cpu.cpus");
             set("cpuset.mems", c.mems(), "cpu.mems");
         }
-        if (r.pids() != null && r.pids().limit() != null) {
+        if (r.pids() != null && CgroupsV1.given(r.pids().limit()) != null) {
             set("pids.max", max(r.pids().limit()), "pids.limit");
         }
     }
+    // end::v2-limits[]
+
+    /** runc's conversion: shares 2..262144 onto weight 1..10000. */
+    static long weight(long shares) {
+        return 1 + ((shares - 2) * 9999) / 262142;
+    }
+
+    /** v1's swap counts memory+swap; v2's memory.swap.max counts swap alone. */
+    static String swapMax(Long limit, Long swap) {
+        if (swap == null) return null;
+        if (swap == -1) return "max";
+        if (limit == null || limit == -1) {
+            throw new CgroupException("linux.resources.memory.swap: " + swap + " needs"
+                    + " memory.limit too on cgroup v2 (memory.swap.max counts swap alone)");
+        }
+        return Long.toString(swap - limit);
+    }
+
     // end::v2-limits[]
 
     private static String max(Long value) {
@@ -111,6 +126,47 @@ final class CgroupsV2 implements Cgroups {
         }
         Cgroups.write(dir.resolve(file), value.toString(), "linux.resources." + field);
     }
+
+    @Override
+    public void update(Spec.Resources changed) {
+        apply(changed);
+    }
+
+    // tag::v2-stats[]
+    /** runc's "events --stats" data from the v2 files (times in nanoseconds). */
+    @Override
+    public Map<String, Object> stats() {
+        Map<String, Long> cpuStat = CgroupStats.keyed(dir.resolve("cpu.stat"));
+        Map<String, Object> cpu = CgroupStats.object(
+                "usage", CgroupStats.object("total?", cpuStat.getOrDefault("usage_usec", 0L) * 1000,
+                        "kernel", cpuStat.getOrDefault("system_usec", 0L) * 1000,
+                        "user", cpuStat.getOrDefault("user_usec", 0L) * 1000),
+                "throttling", CgroupStats.throttling(cpuStat));
+        long usage = CgroupStats.number(dir.resolve("memory.current"));
+        Map<String, Long> events = CgroupStats.keyed(dir.resolve("memory.events"));
+        Map<String, Long> raw = CgroupStats.keyed(dir.resolve("memory.stat"));
+        Map<String, Object> memory = CgroupStats.object("cache?", raw.getOrDefault("file", 0L),
+                "usage", CgroupStats.object("limit", limit("memory.max"), "usage?", usage,
+                        "max?", CgroupStats.number(dir.resolve("memory.peak")),
+                        "failcnt", events.getOrDefault("max", 0L)),
+                // As runc: v1's memsw counted memory plus swap, so swap usage adds them up.
+                "swap", CgroupStats.object("limit", limit("memory.swap.max"),
+                        "usage?", usage + CgroupStats.number(dir.resolve("memory.swap.current")),
+                        "failcnt", 0L),
+                "raw", raw);
+        Map<String, Object> pids = CgroupStats.object(
+                "current?", CgroupStats.number(dir.resolve("pids.current")),
+                "limit?", CgroupStats.number(dir.resolve("pids.max")));
+        return CgroupStats.object("cpu", cpu, "memory", memory, "pids", pids, "blkio", Map.of());
+    }
+
+    /** A limit file; "max" is printed as the largest uint64, as runc prints it. */
+    private Object limit(String file) {
+        Path f = dir.resolve(file);
+        return Files.exists(f) && Cgroups.read(f).equals("max")
+                ? new java.math.BigInteger("18446744073709551615") : CgroupStats.number(f);
+    }
+    // end::v2-stats[]
 
     @Override
     public void join(int pid) {

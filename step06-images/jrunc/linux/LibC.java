@@ -72,8 +72,11 @@ public interface LibC extends Library {
 
     int unlink(String path);
 
-    /** execve(2): replaces the process; the calling thread becomes the only one. */
-    int execve(String path, String[] argv, String[] envp);
+    /**
+     * execve(2): replaces the process; the calling thread becomes the only one. Arguments
+     * made native beforehand: under a seccomp filter even a malloc's mmap may be refused.
+     */
+    int execve(Pointer path, Pointer argv, Pointer envp);
 
     /** sigprocmask(2): HotSpot's blocked SIGQUIT would survive execve. */
     int sigprocmask(int how, Pointer set, Pointer oldset);

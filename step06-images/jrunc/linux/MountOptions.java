@@ -7,9 +7,10 @@ import java.util.Map;
 /**
  * A mount's "options" list split the way mount(8) and runc split it: words that are flags of
  * mount(2), words that change propagation afterwards, and the rest, which is the
- * filesystem's own data string ("mode=755,size=65536k").
+ * filesystem's own data string ("mode=755,size=65536k"). tmpcopyup (podman adds it to every
+ * tmpfs) asks for the destination's files to be copied into the new tmpfs.
  */
-public record MountOptions(long flags, List<Long> propagation, String data) {
+public record MountOptions(long flags, List<Long> propagation, String data, boolean copyUp) {
     /** word → {flag to set, flag to clear}: a later word wins ("ro,rw" is read-write). */
     static final Map<String, long[]> FLAGS = Map.ofEntries(
             Map.entry("defaults", new long[] {0, 0}),
@@ -49,7 +50,7 @@ public record MountOptions(long flags, List<Long> propagation, String data) {
             "slave", LibC.MS_SLAVE, "rslave", LibC.MS_SLAVE | LibC.MS_REC,
             "unbindable", LibC.MS_UNBINDABLE, "runbindable", LibC.MS_UNBINDABLE | LibC.MS_REC);
     /** Options runc knows that jrunc does not implement; rejected by name. */
-    public static final List<String> UNSUPPORTED = List.of("tmpcopyup", "idmap", "ridmap",
+    public static final List<String> UNSUPPORTED = List.of("idmap", "ridmap",
             "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
             "rnoatime", "ratime", "rrelatime", "rnorelatime", "rstrictatime", "rnostrictatime",
             "rnosymfollow", "rsymfollow", "rnodiratime", "rdiratime");
@@ -58,10 +59,13 @@ public record MountOptions(long flags, List<Long> propagation, String data) {
         long flags = 0;
         List<Long> propagation = new ArrayList<>();
         List<String> data = new ArrayList<>();
+        boolean copyUp = false;
         if (options != null) {
             for (String option : options) {
                 long[] flag = FLAGS.get(option);
-                if (flag != null) {
+                if (option.equals(COPY_UP)) {
+                    copyUp = true;
+                } else if (flag != null) {
                     flags = (flags & ~flag[1]) | flag[0];
                 } else if (PROPAGATION.containsKey(option)) {
                     propagation.add(PROPAGATION.get(option));
@@ -73,7 +77,18 @@ public record MountOptions(long flags, List<Long> propagation, String data) {
                 }
             }
         }
-        return new MountOptions(flags, propagation, String.join(",", data));
+        return new MountOptions(flags, propagation, String.join(",", data), copyUp);
+    }
+
+    static final String COPY_UP = "tmpcopyup";
+
+    /** Every option word jrunc implements ("features" lists them), sorted. */
+    public static List<String> supported() {
+        List<String> all = new ArrayList<>(FLAGS.keySet());
+        all.addAll(PROPAGATION.keySet());
+        all.add(COPY_UP);
+        all.sort(null);
+        return all;
     }
 
     public boolean isBind() {

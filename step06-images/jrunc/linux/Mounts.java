@@ -1,9 +1,15 @@
 package jrunc.linux;
 
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+import static java.nio.file.StandardCopyOption.COPY_ATTRIBUTES;
+
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Set;
 import jrunc.spec.Spec;
 
@@ -56,10 +62,16 @@ public final class Mounts {
             } else if (o.isBind()) {
                 bindMount(root, m.source(), dest, where, o);
             } else {
+                // As runc: only a tmpfs copies up (elsewhere the option means nothing), and
+                // a read-only one is made read-only once the files are in.
+                boolean copyUp = o.copyUp() && "tmpfs".equals(m.type());
+                long flags = copyUp ? o.flags() & ~LibC.MS_RDONLY : o.flags();
                 try (InRoot.Fd target = mountPoint(root, dest, where)) {
                     mount(m.source() == null ? m.type() : m.source(), target, where,
-                            m.type(), o.flags(), o.data());
+                            m.type(), flags, o.data());
+                    if (copyUp) copyUp(root, target, dest, where);
                 }
+                if (flags != o.flags()) remount(root, dest, where, o.flags() | LibC.MS_REMOUNT);
             }
             for (long propagation : o.propagation()) remount(root, dest, where, propagation);
         }
@@ -80,6 +92,42 @@ public final class Mounts {
         }
     }
     // end::mount-entry[]
+
+    // tag::copy-up[]
+    /**
+     * tmpcopyup: the fd opened before the mount still names the directory under it, so the
+     * files that were there are copied from it into the new mount (owner, mode, times and
+     * symlinks kept, as runc does); the rootfs's own files are never written.
+     */
+    static void copyUp(InRoot root, InRoot.Fd under, String dest, String field) {
+        try (InRoot.Fd mounted = root.open(dest, field)) {
+            Path from = Path.of(under.procPath(), "."), to = Path.of(mounted.procPath(), ".");
+            copyTree(from, to, dest);
+            Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+        } catch (IOException e) {
+            throw new IllegalStateException(field + ": tmpcopyup of " + dest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** shown: the directory as the container sees it, for errors. */
+    private static void copyTree(Path from, Path to, String shown) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(from)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                Path copy = to.resolve(name);
+                var a = Files.readAttributes(entry, PosixFileAttributes.class, NOFOLLOW_LINKS);
+                if (a.isOther()) {
+                    throw new IOException(shown + "/" + name + " is a device, fifo or socket;"
+                            + " jrunc copies files, directories and symlinks only");
+                }
+                Files.copy(entry, copy, COPY_ATTRIBUTES, NOFOLLOW_LINKS);
+                if (a.isDirectory()) copyTree(entry, copy, shown + "/" + name);
+                Files.setAttribute(copy, "unix:uid", Files.getAttribute(entry, "unix:uid", NOFOLLOW_LINKS), NOFOLLOW_LINKS);
+                Files.setAttribute(copy, "unix:gid", Files.getAttribute(entry, "unix:gid", NOFOLLOW_LINKS), NOFOLLOW_LINKS);
+            }
+        }
+    }
+    // end::copy-up[]
 
     /** The directory to mount on, created if missing; see {@link #ORDINARY_DIRECTORIES}. */
     static InRoot.Fd mountPoint(InRoot root, String dest, String field) {

@@ -172,6 +172,17 @@ public final class Container {
         return Cgroups.of(state.cgroupsPath(), state.id(), state.cgroupsCreated());
     }
 
+    /** The limits the cgroup has: the last update's, else config.json's (null: none). */
+    public Spec.Resources resources() {
+        if (state.resources() != null) return state.resources();
+        Spec.Linux linux = spec().linux();
+        return linux == null ? null : linux.resources();
+    }
+
+    void recordResources(Spec.Resources resources) {
+        record(state.withResources(resources));
+    }
+
     public Spec spec() {
         return SpecLoader.load(Path.of(state.bundle(), "config.json"));
     }

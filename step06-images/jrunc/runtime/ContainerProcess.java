@@ -1,5 +1,7 @@
 package jrunc.runtime;
 
+import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +10,7 @@ import java.util.List;
 import jrunc.linux.Capabilities;
 import jrunc.linux.LibC;
 import jrunc.linux.Rlimits;
+import jrunc.linux.Seccomp;
 import jrunc.spec.Spec;
 
 /**
@@ -91,12 +94,15 @@ public final class ContainerProcess {
         LibC.check(LibC.C.setresuid(uid, uid, uid), "setresuid", Integer.toUnsignedString(uid));
     }
 
-    /** Then the capability sets and no_new_privs: what the process will have, from now on. */
-    public static void restrictCapabilities(Spec.Process p) {
+    /**
+     * Then the capability sets and no_new_privs: what the process will have, from now on
+     * (but see {@link #permittedUntilSeccomp}).
+     */
+    public static void restrictCapabilities(Spec.Process p, boolean seccomp) {
         LibC.check(LibC.C.prctl(LibC.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl", "PR_SET_KEEPCAPS");
         Spec.Capabilities caps = p.capabilities();
         if (caps != null) {
-            Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+            Capabilities.set(caps.effective(), permittedUntilSeccomp(p, seccomp), caps.inheritable());
             Capabilities.raiseAmbient(caps.ambient(), caps.permitted(), caps.inheritable());
         }
         if (Boolean.TRUE.equals(p.noNewPrivileges())) {
@@ -135,9 +141,47 @@ public final class ContainerProcess {
         }
     }
 
+    /**
+     * Without no_new_privs the kernel loads a seccomp filter only for a thread with
+     * CAP_SYS_ADMIN in effect. runc loads the filter before it drops capabilities and then
+     * runs its remaining steps under it; a JVM needs far more calls than a filter may allow,
+     * so jrunc keeps CAP_SYS_ADMIN in the permitted set only (not in effect) while it waits
+     * for start, raises it for the load alone and drops it right after (see loadFilter).
+     */
+    static List<String> permittedUntilSeccomp(Spec.Process p, boolean seccomp) {
+        List<String> permitted = p.capabilities().permitted() == null ? List.of()
+                : p.capabilities().permitted();
+        if (!seccomp || Boolean.TRUE.equals(p.noNewPrivileges())
+                || permitted.contains("CAP_SYS_ADMIN")) {
+            return permitted;
+        }
+        List<String> withSysAdmin = new ArrayList<>(permitted);
+        withSysAdmin.add("CAP_SYS_ADMIN");
+        return withSysAdmin;
+    }
+
+    // tag::seccomp-load[]
+    /**
+     * The filter goes on last: from here on it judges this JVM too, which only has to make
+     * capset (without no_new_privs) and execve.
+     */
+    static void loadFilter(Seccomp filter, Spec.Process p) {
+        Spec.Capabilities caps = p.capabilities();
+        boolean raise = caps != null && !Boolean.TRUE.equals(p.noNewPrivileges());
+        if (raise) {
+            List<String> effective = new ArrayList<>(List.of("CAP_SYS_ADMIN"));
+            if (caps.effective() != null) effective.addAll(caps.effective());
+            Capabilities.set(effective, permittedUntilSeccomp(p, true), caps.inheritable());
+        }
+        filter.load();
+        if (raise) Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+    }
+    // end::seccomp-load[]
+
     // tag::exec[]
     /** execve with the JVM's leftovers cleaned; returns only by throwing. */
-    public static void exec(String program, Spec.Process p, String[] env, int keepFds) {
+    public static void exec(String program, Spec.Process p, String[] env, int keepFds,
+            Seccomp filter) {
         setLimits(p, false); // last: a low RLIMIT_AS or RLIMIT_NPROC would stop the JVM itself
         Spec.User user = p.user();
         LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
@@ -145,7 +189,13 @@ public final class ContainerProcess {
                 "sigprocmask", "SIG_SETMASK");
         LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,
                 LibC.CLOSE_RANGE_CLOEXEC), "close_range", (3 + keepFds) + "..~0");
-        LibC.C.execve(program, p.args().toArray(new String[0]), env);
+        byte[] bytes = com.sun.jna.Native.toByteArray(program);
+        Memory path = new Memory(bytes.length);
+        path.write(0, bytes, 0, bytes.length);
+        StringArray argv = new StringArray(p.args().toArray(new String[0]));
+        StringArray envp = new StringArray(env);
+        if (filter != null) loadFilter(filter, p);
+        LibC.C.execve(path, argv, envp);
         int errno = com.sun.jna.Native.getLastError();
         throw new JruncException(errno == LibC.ENOENT ? 127 : 126, "exec " + program + ": "
                 + LibC.C.strerrorname_np(errno) + " (" + LibC.C.strerror(errno) + ")");

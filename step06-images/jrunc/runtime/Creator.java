@@ -96,7 +96,7 @@ public final class Creator {
                 InitLauncher.sendConfig(sync, new InitConfig("create", o.id(), bundle.toString(),
                         rootfs.toString(), null, fifoForInit, consoleFd, o.preserveFds(),
                         linux == null ? null : linux.cgroupsPath(), cgroups.created(), -1,
-                        launchOnly, Capabilities.lastCap()));
+                        launchOnly, Capabilities.lastCap(), null));
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace,
                         container::recordInit);
                 child = releaseInit(child, pid);

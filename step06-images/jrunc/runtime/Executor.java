@@ -57,6 +57,8 @@ public final class Executor {
             int consoleFd = console >= 0 ? fds.place(console) : -1;
             int mountNs = fds.own(LibC.check(LibC.C.open(nsPath(initPid, "mount"),
                     LibC.O_RDONLY | LibC.O_CLOEXEC, 0), "open", nsPath(initPid, "mount")));
+            // The helper's tree mirrors the libraries this JVM maps: libseccomp among them.
+            if (spec.linux().seccomp() != null) bindSeccomp();
             int viewNs = minimalRoot(c.dir.resolve("view"), o.preserveFds());
             fds.opened.add(viewNs);
             boolean viaNsenter = Namespaces.find(spec, "user") != null
@@ -71,7 +73,7 @@ public final class Executor {
                 InitLauncher.sendConfig(sync, new InitConfig("exec", o.id(), c.state().bundle(),
                         c.state().rootfs(), o.process(), null, consoleFd, o.preserveFds(),
                         c.state().cgroupsPath(), c.state().cgroupsCreated(), mountNs,
-                        launchOnly, Capabilities.lastCap()));
+                        launchOnly, Capabilities.lastCap(), spec.linux().seccomp()));
                 Creator.expect(sync, "started", child);
                 // With a PID namespace, nsenter forks the helper into it and waits for it.
                 pid = viaNsenter && Namespaces.find(spec, "pid") != null
@@ -106,6 +108,14 @@ public final class Executor {
      * Starts the helper JVM in the container's namespaces and its tree: from a thread that
      * joined them, or through nsenter where a thread cannot (a user or time namespace).
      */
+    static void bindSeccomp() {
+        try {
+            jrunc.linux.Seccomp.bind();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            throw new JruncException("linux.seccomp: " + e.getMessage());
+        }
+    }
+
     static int spawnHelper(Spec spec, int initPid, int viewNs, boolean viaNsenter,
             InitLauncher.Fds fds, List<Integer> launchOnly, int preserveFds, int syncEnd) {
         String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH,

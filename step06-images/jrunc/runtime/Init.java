@@ -12,6 +12,7 @@ import jrunc.linux.InRoot;
 import jrunc.linux.LibC;
 import jrunc.linux.Mounts;
 import jrunc.linux.Namespaces;
+import jrunc.linux.Seccomp;
 import jrunc.spec.Spec;
 import jrunc.spec.SpecLoader;
 
@@ -28,7 +29,8 @@ public final class Init {
     static final List<Class<?>> USED_AFTER_PIVOT = List.of(ContainerProcess.class,
             JruncException.class, LibC.SyscallException.class, Hooks.class,
             jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, Capabilities.class,
-            SyncChannel.class, Mounts.class, Console.class);
+            SyncChannel.class, Mounts.class, Console.class, jrunc.linux.Seccomp.class,
+            com.sun.jna.StringArray.class);
 
     private Init() {}
 
@@ -119,10 +121,12 @@ public final class Init {
             env = ContainerProcess.environment(spec.process(), Path.of(passwdMasked || passwd == null
                     ? "/dev/null" : passwd.procPath()));
         }
+        Seccomp filter = spec.linux().seccomp() == null ? null
+                : SeccompProfile.compile(spec.linux().seccomp()); // libseccomp is on the host
         closeLaunchFds(config);
         Mounts.pivotRoot(rootfs);
         finishRootfs(spec);
-        String program = becomeContainerProcess(spec.process(), config.lastCap());
+        String program = becomeContainerProcess(spec.process(), config.lastCap(), filter != null);
         // The pty, not the caller's pipes: an engine reads create's output until EOF.
         if (slave >= 0) Console.becomeStdio(slave);
         sync.send("ready");
@@ -130,7 +134,7 @@ public final class Init {
         waitForStart(fifo); // with the container's credentials already, as runc's init
         Hooks.run(spec.hooks() == null ? null : spec.hooks().startContainer(),
                 "startContainer", state);
-        ContainerProcess.exec(program, spec.process(), env, config.preserveFds());
+        ContainerProcess.exec(program, spec.process(), env, config.preserveFds(), filter);
     }
     // end::init-create[]
 
@@ -139,12 +143,12 @@ public final class Init {
      * tests can find it. Returns the program to exec.
      */
     // tag::waiting-init[]
-    static String becomeContainerProcess(Spec.Process process, int lastCap) {
+    static String becomeContainerProcess(Spec.Process process, int lastCap, boolean seccomp) {
         LibC.C.prctl(LibC.PR_SET_NAME, "jrunc-init", 0, 0, 0);
         ContainerProcess.becomeUser(process, lastCap);
         ContainerProcess.changeDirectory(process.cwd());
         String program = ContainerProcess.resolve(process);
-        ContainerProcess.restrictCapabilities(process);
+        ContainerProcess.restrictCapabilities(process, seccomp);
         return program;
     }
     // end::waiting-init[]
@@ -260,6 +264,7 @@ public final class Init {
      * does everything else there, as the container sees it.
      */
     static void execInto(InitConfig config, SyncChannel sync) {
+        Seccomp filter = config.seccomp() == null ? null : SeccompProfile.compile(config.seccomp());
         closeLaunchFds(config);
         Namespaces.join("mount", config.mountNamespaceFd());
         LibC.C.close(config.mountNamespaceFd());
@@ -272,10 +277,10 @@ public final class Init {
             slave = pty[1];
         }
         String[] env = ContainerProcess.environment(config.process(), Path.of("/etc/passwd"));
-        String program = becomeContainerProcess(config.process(), config.lastCap());
+        String program = becomeContainerProcess(config.process(), config.lastCap(), filter != null);
         if (slave >= 0) Console.becomeStdio(slave);
         sync.send("ready");
-        ContainerProcess.exec(program, config.process(), env, config.preserveFds());
+        ContainerProcess.exec(program, config.process(), env, config.preserveFds(), filter);
     }
 
     static String stateJson(Spec spec, InitConfig config, int pid, String status) {

@@ -10,11 +10,12 @@ import jrunc.spec.Spec;
  * for the terminal's master end, or -1. launchFds are the fds the init was started with
  * (its argument file, java, the class path in a user namespace): it closes them once its JVM
  * is up, so none of them reaches the container. lastCap is the host's highest capability.
+ * seccomp is the container's filter for an exec (create reads it from config.json).
  */
 public record InitConfig(String mode, String id, String bundle, String rootfs,
         Spec.Process process, String fifo, int consoleFd, int preserveFds,
         String cgroupsPath, List<String> cgroupsCreated, int mountNamespaceFd,
-        List<Integer> launchFds, int lastCap) {
+        List<Integer> launchFds, int lastCap, Spec.Seccomp seccomp) {
 
     /** The socketpair end sits right after the preserved fds 3..3+N-1. */
     public int syncFd() {

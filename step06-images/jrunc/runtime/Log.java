@@ -11,6 +11,8 @@ import java.time.temporal.ChronoUnit;
 /**
  * --log, --log-format and --debug: runc's log lines (logrus "text" or "json"). conmon reads a
  * failed command's error from this file (json), so every error goes there as well as to stderr.
+ * With --log, warnings go to the file only: an engine hands "create" the container's own
+ * stdio, and a warning there would show up in "docker logs".
  */
 public final class Log {
     static Path file;
@@ -35,7 +37,7 @@ public final class Log {
     }
 
     public static void warn(String message) {
-        System.err.println("jrunc: warning: " + message);
+        if (file == null) System.err.println("jrunc: warning: " + message);
         write("warning", message, false);
     }
 

@@ -2,6 +2,7 @@ package jrunc.runtime;
 
 import java.util.List;
 import java.util.Map;
+import jrunc.spec.Spec;
 
 /**
  * What jrunc remembers about a container in ROOT/ID/state.json. startTime is field 22 of
@@ -10,11 +11,13 @@ import java.util.Map;
  * <p>state.json exists from the moment the directory does. While "create" runs it names the
  * creator (creatorPid, creatorStartTime), the cgroups it makes and, once started, the init:
  * so a create killed at any moment leaves a container that "state" reports and "delete"
- * removes. The creator's fields are 0 once the container is created.
+ * removes. The creator's fields are 0 once the container is created. resources is null until
+ * an "update" records the limits the cgroup has since (as runc rewrites its saved config).
  */
 public record State(String ociVersion, String id, int pid, long startTime, String bundle,
         String rootfs, String created, String owner, Map<String, String> annotations,
-        String cgroupsPath, List<String> cgroupsCreated, Integer creatorPid, Long creatorStartTime) {
+        String cgroupsPath, List<String> cgroupsCreated, Integer creatorPid, Long creatorStartTime,
+        Spec.Resources resources) {
 
     /** A state.json written before jrunc recorded its creator has none: 0, as when created. */
     public State {
@@ -28,12 +31,12 @@ public record State(String ociVersion, String id, int pid, long startTime, Strin
             String created, Map<String, String> annotations, String cgroupsPath) {
         int self = (int) ProcessHandle.current().pid();
         return new State(ociVersion, id, 0, 0, bundle, rootfs, created, "root", annotations,
-                cgroupsPath, List.of(), self, Processes.startTime(self));
+                cgroupsPath, List.of(), self, Processes.startTime(self), null);
     }
 
     /** A state directory without state.json: its creator died before it wrote one. */
     static State unrecorded(String id) {
-        return new State(null, id, 0, 0, null, null, null, "root", null, null, List.of(), 0, 0L);
+        return new State(null, id, 0, 0, null, null, null, "root", null, null, List.of(), 0, 0L, null);
     }
 
     boolean isCreating() {
@@ -42,18 +45,23 @@ public record State(String ociVersion, String id, int pid, long startTime, Strin
 
     State withCgroups(List<String> dirs) {
         return new State(ociVersion, id, pid, startTime, bundle, rootfs, created, owner,
-                annotations, cgroupsPath, dirs, creatorPid, creatorStartTime);
+                annotations, cgroupsPath, dirs, creatorPid, creatorStartTime, resources);
     }
 
     State withInit(int initPid) {
         return new State(ociVersion, id, initPid, Processes.startTime(initPid), bundle, rootfs,
                 created, owner, annotations, cgroupsPath, cgroupsCreated, creatorPid,
-                creatorStartTime);
+                creatorStartTime, resources);
     }
 
     /** The init is ready and waits for "start": the creator's part is over. */
     State createdAt(String when) {
         return new State(ociVersion, id, pid, startTime, bundle, rootfs, when, owner,
-                annotations, cgroupsPath, cgroupsCreated, 0, 0L);
+                annotations, cgroupsPath, cgroupsCreated, 0, 0L, resources);
+    }
+
+    State withResources(Spec.Resources updated) {
+        return new State(ociVersion, id, pid, startTime, bundle, rootfs, created, owner,
+                annotations, cgroupsPath, cgroupsCreated, creatorPid, creatorStartTime, updated);
     }
 }

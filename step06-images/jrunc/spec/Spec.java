@@ -53,10 +53,20 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
     public record Linux(List<Namespace> namespaces, JsonNode uidMappings, JsonNode gidMappings,
             List<Device> devices, Resources resources, String cgroupsPath,
             Map<String, String> sysctl, List<String> maskedPaths, List<String> readonlyPaths,
-            String rootfsPropagation, JsonNode seccomp, String mountLabel, JsonNode intelRdt,
+            String rootfsPropagation, Seccomp seccomp, String mountLabel, JsonNode intelRdt,
             JsonNode personality, JsonNode timeOffsets) {}
 
     public record Namespace(String type, String path) {}
+
+    /** linux.seccomp: numbers are unsigned in the spec; the validator checks their range. */
+    public record Seccomp(String defaultAction, Long defaultErrnoRet, List<String> architectures,
+            List<String> flags, String listenerPath, String listenerMetadata,
+            List<Syscall> syscalls) {}
+
+    public record Syscall(List<String> names, String action, Long errnoRet, List<SyscallArg> args) {}
+
+    /** value and valueTwo are uint64: 2^64-1 does not fit a long. */
+    public record SyscallArg(Long index, BigInteger value, BigInteger valueTwo, String op) {}
 
     public record Device(String type, String path, Long major, Long minor, Integer fileMode,
             Long uid, Long gid) {}

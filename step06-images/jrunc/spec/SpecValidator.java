@@ -1,6 +1,7 @@
 package jrunc.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,12 +12,13 @@ import jrunc.linux.Capabilities;
 import jrunc.linux.MountOptions;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Rlimits;
+import jrunc.linux.Seccomp;
 
 /**
  * Checks a parsed config.json before anything is created: a problem is reported with the
  * JSON field it is in. What jrunc does not implement is rejected by name, except for the
- * security labels and filters a caller commonly sends (seccomp, AppArmor, SELinux), which
- * are warned about by name so that podman's default configuration still runs.
+ * AppArmor and SELinux labels on a host without that LSM (warned about by name, as runc
+ * ignores them there, so that podman's default configuration still runs).
  */
 public final class SpecValidator {
     /**
@@ -76,11 +78,19 @@ public final class SpecValidator {
         unsupported(p.ioPriority(), "process.ioPriority");
         unsupported(p.execCPUAffinity(), "process.execCPUAffinity");
         if (p.apparmorProfile() != null && !p.apparmorProfile().isEmpty()) {
-            warnings.add("process.apparmorProfile is not supported: the process runs without"
-                    + " the AppArmor profile " + p.apparmorProfile());
+            // Fail closed where the label would mean something; elsewhere no runtime can apply it.
+            require(!lsmEnabled("apparmor"), "process.apparmorProfile: AppArmor is enabled on this"
+                    + " host and jrunc cannot apply the profile " + p.apparmorProfile()
+                    + "; remove the field to run the process unconfined");
+            warnings.add("process.apparmorProfile " + p.apparmorProfile() + " is ignored: AppArmor"
+                    + " is not enabled on this host");
         }
         if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty()) {
-            warnings.add("process.selinuxLabel is not supported: the process runs unlabelled");
+            require(!lsmEnabled("selinux"), "process.selinuxLabel: SELinux is enabled on this host"
+                    + " and jrunc cannot apply the label " + p.selinuxLabel()
+                    + "; remove the field to run the process unlabelled");
+            warnings.add("process.selinuxLabel " + p.selinuxLabel() + " is ignored: SELinux is not"
+                    + " enabled on this host");
         }
         if (p.consoleSize() != null && !p.consoleSize().isNull() && !p.isTerminal()) {
             warnings.add("process.consoleSize is ignored without process.terminal");
@@ -92,15 +102,9 @@ public final class SpecValidator {
             capabilities(c.effective(), "effective");
             capabilities(c.inheritable(), "inheritable");
             capabilities(c.permitted(), "permitted");
+            // An ambient one that is not also permitted and inheritable is skipped without a
+            // word, as runc does: its own default spec lists three such (runc spec).
             capabilities(c.ambient(), "ambient");
-            if (c.ambient() != null) {
-                for (String name : c.ambient()) {
-                    if (!Capabilities.isAmbientPossible(name, c.permitted(), c.inheritable())) {
-                        warnings.add("process.capabilities.ambient: " + name + " is not raised:"
-                                + " the kernel needs it in permitted and inheritable too");
-                    }
-                }
-            }
         }
         if (p.rlimits() != null) {
             Set<String> seen = new HashSet<>();
@@ -282,10 +286,7 @@ public final class SpecValidator {
         checkTimeOffsets(linux);
         unsupported(linux.intelRdt(), "linux.intelRdt");
         unsupported(linux.personality(), "linux.personality");
-        if (linux.seccomp() != null && !linux.seccomp().isNull()) {
-            warnings.add("linux.seccomp is not supported: the process runs without a seccomp"
-                    + " filter");
-        }
+        if (linux.seccomp() != null) checkSeccomp(linux.seccomp());
         if (linux.mountLabel() != null && !linux.mountLabel().isEmpty()) {
             warnings.add("linux.mountLabel is not supported: mounts are not SELinux-labelled");
         }
@@ -327,6 +328,104 @@ public final class SpecValidator {
         if (linux.resources() != null) checkResources(linux.resources());
     }
 
+    /** What runc refuses is refused here by field; libseccomp itself checks the rest at load. */
+    private void checkSeccomp(Spec.Seccomp s) {
+        String field = "linux.seccomp";
+        action(s.defaultAction(), field + ".defaultAction");
+        errno(s.defaultErrnoRet(), field + ".defaultErrnoRet");
+        require(s.listenerPath() == null || s.listenerPath().isEmpty(), field + ".listenerPath: "
+                + "seccomp notification (SCMP_ACT_NOTIFY) is not supported by jrunc");
+        if (s.architectures() != null) {
+            for (int i = 0; i < s.architectures().size(); i++) {
+                String arch = s.architectures().get(i);
+                require(Seccomp.ARCHITECTURES.contains(arch), field + ".architectures[" + i
+                        + "]: unknown architecture " + arch);
+            }
+        }
+        if (s.flags() != null) {
+            for (int i = 0; i < s.flags().size(); i++) {
+                String flag = s.flags().get(i);
+                require(Seccomp.FLAGS.containsKey(flag), field + ".flags[" + i + "]: " + flag
+                        + " is not supported by jrunc (known: "
+                        + String.join(", ", new java.util.TreeSet<>(Seccomp.FLAGS.keySet())) + ")");
+            }
+        }
+        if (s.syscalls() == null) return;
+        for (int i = 0; i < s.syscalls().size(); i++) {
+            Spec.Syscall call = s.syscalls().get(i);
+            String rule = field + ".syscalls[" + i + "]";
+            require(call.names() != null && !call.names().isEmpty(), rule + ".names: must name"
+                    + " at least one system call");
+            action(call.action(), rule + ".action");
+            errno(call.errnoRet(), rule + ".errnoRet");
+            if (call.args() == null) continue;
+            for (int j = 0; j < call.args().size(); j++) {
+                Spec.SyscallArg arg = call.args().get(j);
+                String a = rule + ".args[" + j + "]";
+                require(arg.index() != null && arg.index() >= 0 && arg.index() <= 5, a + ".index: "
+                        + arg.index() + " is not an argument index (a system call has 6: 0..5)");
+                require(arg.op() != null && Seccomp.OPERATORS.containsKey(arg.op()), a + ".op: "
+                        + "unknown operator " + arg.op() + " (known: "
+                        + String.join(", ", new java.util.TreeSet<>(Seccomp.OPERATORS.keySet())) + ")");
+                uint64(arg.value(), a + ".value");
+                uint64(arg.valueTwo(), a + ".valueTwo");
+            }
+        }
+    }
+
+    /** The kernel's list of active LSMs, or (securityfs not mounted) each module's own sign. */
+    public static boolean lsmEnabled(String name) {
+        try {
+            Path lsm = Path.of("/sys/kernel/security/lsm");
+            if (Files.exists(lsm)) return List.of(Files.readString(lsm).trim().split(",")).contains(name);
+            return name.equals("apparmor")
+                    ? Files.readString(Path.of("/sys/module/apparmor/parameters/enabled")).startsWith("Y")
+                    : Files.exists(Path.of("/sys/fs/selinux/enforce"));
+        } catch (java.io.IOException notThere) {
+            return false;
+        }
+    }
+
+    private static void action(String name, String field) {
+        require(name != null && !name.isEmpty(), field + ": required field is missing");
+        require(!name.equals("SCMP_ACT_NOTIFY"), field + ": SCMP_ACT_NOTIFY (seccomp notification"
+                + " to listenerPath) is not supported by jrunc");
+        require(Seccomp.ACTIONS.containsKey(name), field + ": unknown action " + name + " (known: "
+                + String.join(", ", new java.util.TreeSet<>(Seccomp.ACTIONS.keySet())) + ")");
+    }
+
+    private static void errno(Long errno, String field) {
+        require(errno == null || errno >= 0 && errno <= 0xffff, field + ": " + errno
+                + " is not an errno (0..65535)");
+    }
+
+    private static void uint64(BigInteger value, String field) {
+        require(value == null || value.signum() >= 0 && value.bitLength() <= 64,
+                field + ": " + value + " is not a uint64");
+    }
+
+    /**
+     * An "update" request: what jrunc cannot change is refused by field; kernel memory is
+     * only warned about (runc ignores it too). Devices are not updated, as by runc.
+     */
+    public static List<String> validateUpdate(Spec.Resources r) {
+        unsupported(r.blockIO(), "linux.resources.blockIO");
+        unsupported(r.hugepageLimits(), "linux.resources.hugepageLimits");
+        unsupported(r.network(), "linux.resources.network");
+        unsupported(r.rdma(), "linux.resources.rdma");
+        unsupported(r.unified(), "linux.resources.unified");
+        if (r.cpu() != null) {
+            unsupported(r.cpu().realtimeRuntime(), "linux.resources.cpu.realtimeRuntime");
+            unsupported(r.cpu().realtimePeriod(), "linux.resources.cpu.realtimePeriod");
+            unsupported(r.cpu().idle(), "linux.resources.cpu.idle");
+        }
+        Spec.Memory m = r.memory();
+        boolean kernel = m != null && (m.kernel() != null && m.kernel() != 0
+                || m.kernelTCP() != null && m.kernelTCP() != 0);
+        return kernel ? List.of("linux.resources.memory.kernel and kernelTCP are ignored (the"
+                + " kernel no longer limits kernel memory)") : List.of();
+    }
+
     private void checkResources(Spec.Resources r) {
         unsupported(r.blockIO(), "linux.resources.blockIO");
         unsupported(r.hugepageLimits(), "linux.resources.hugepageLimits");
@@ -366,11 +465,40 @@ public final class SpecValidator {
         }
     }
 
+    /**
+     * A field present but zero or empty is "not set", as runc reads it (Docker writes
+     * "blockIO": {"weight": 0} into every config.json); anything else is refused, naming the
+     * innermost field that has a value ("linux.resources.blockIO.weight").
+     */
     private static void unsupported(Object value, String field) {
         if (value == null) return;
-        if (value instanceof JsonNode node && (node.isNull() || node.isEmpty() && node.isContainerNode())) return;
+        if (value instanceof JsonNode node) {
+            String set = firstSet(node, field);
+            if (set != null) throw new SpecException(set + ": not supported by jrunc");
+            return;
+        }
         if (value instanceof Long n && n == 0) return;
         throw new SpecException(field + ": not supported by jrunc");
+    }
+
+    /** The first field below node that is not null, 0, false, "" or empty; null if none. */
+    private static String firstSet(JsonNode node, String field) {
+        if (node.isNull() || node.isNumber() && node.asDouble() == 0
+                || node.isBoolean() && !node.asBoolean() || node.isTextual() && node.asText().isEmpty()) {
+            return null;
+        }
+        if (!node.isContainerNode()) return field;
+        for (int i = 0; i < node.size() && node.isArray(); i++) {
+            String set = firstSet(node.get(i), field + "[" + i + "]");
+            if (set != null) return set;
+        }
+        var fields = node.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            String set = firstSet(e.getValue(), field + "." + e.getKey());
+            if (set != null) return set;
+        }
+        return null;
     }
 
     private static void require(boolean ok, String message) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import jrunc.spec.SpecValidator;
 import workshop.testkit.Command;
 import workshop.testkit.Privileged;
 
@@ -54,6 +55,18 @@ class BadInputTest {
 
     static ObjectNode at(ObjectNode c, String field) {
         return (ObjectNode) c.get(field);
+    }
+
+    /** linux.seccomp: a harmless first rule, then one with action and (edited) one argument. */
+    static void seccomp(ObjectNode c, String defaultAction, String action, Consumer<ObjectNode> arg) {
+        ObjectNode seccomp = at(c, "linux").putObject("seccomp").put("defaultAction", defaultAction);
+        ArrayNode syscalls = seccomp.putArray("syscalls");
+        syscalls.addObject().put("action", "SCMP_ACT_ERRNO").putArray("names").add("mkdir");
+        ObjectNode rule = syscalls.addObject().put("action", action);
+        rule.putArray("names").add("personality");
+        if (arg != null) {
+            arg.accept(rule.putArray("args").addObject().put("index", 0).put("value", 8).put("op", "SCMP_CMP_EQ"));
+        }
     }
 
     static Stream<Arguments> badConfigs() {
@@ -104,6 +117,28 @@ class BadInputTest {
                         c -> ((ArrayNode) c.get("mounts")).addObject().put("destination", "/x")
                                 .put("type", "nosuchfs").put("source", "none")),
                 bad("rootfs missing", "root.path: ", c -> at(c, "root").put("path", "no-such-rootfs")),
+                bad("unknown seccomp action", "linux.seccomp.syscalls[1].action: unknown action SCMP_ACT_BANANA",
+                        c -> seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_BANANA", null)),
+                bad("unknown seccomp default action", "linux.seccomp.defaultAction: unknown action SCMP_ACT_NOPE",
+                        c -> seccomp(c, "SCMP_ACT_NOPE", "SCMP_ACT_ERRNO", null)),
+                bad("seccomp notification", "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY (seccomp"
+                        + " notification to listenerPath) is not supported by jrunc",
+                        c -> seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_NOTIFY", null)),
+                bad("unknown seccomp operator", "linux.seccomp.syscalls[1].args[0].op: unknown operator SCMP_CMP_ALMOST",
+                        c -> seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", a -> a.put("op", "SCMP_CMP_ALMOST"))),
+                bad("negative seccomp argument index", "linux.seccomp.syscalls[1].args[0].index: -1 is not an argument index",
+                        c -> seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", a -> a.put("index", -1))),
+                bad("seccomp argument index above 5", "linux.seccomp.syscalls[1].args[0].index: 6 is not an argument index",
+                        c -> seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", a -> a.put("index", 6))),
+                bad("unknown seccomp architecture", "linux.seccomp.architectures[1]: unknown architecture SCMP_ARCH_Z80", c -> {
+                    seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", null);
+                    ((ObjectNode) at(c, "linux").get("seccomp")).putArray("architectures")
+                            .add("SCMP_ARCH_X86_64").add("SCMP_ARCH_Z80");
+                }),
+                bad("unsupported seccomp flag", "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_NEW_LISTENER is not supported by jrunc", c -> {
+                    seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", null);
+                    ((ObjectNode) at(c, "linux").get("seccomp")).putArray("flags").add("SECCOMP_FILTER_FLAG_NEW_LISTENER");
+                }),
                 bad("unsupported feature", "linux.intelRdt: not supported by jrunc",
                         c -> at(c, "linux").putObject("intelRdt").put("closID", "x")),
                 bad("sysctl without namespace", "linux.sysctl.vm.swappiness: not namespaced",
@@ -149,12 +184,16 @@ class BadInputTest {
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory" + CGROUP)));
     }
 
+    /** Where the host has no such LSM, runc runs the process without the label too. */
     @Test
-    void seccompIsWarnedAboutByName() {
+    void securityLabelsWithoutTheirLsmAreWarnedAbout() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(SpecValidator.lsmEnabled("apparmor"),
+                "AppArmor is enabled here: the profile is refused instead");
         Path b = Bundles.create(tmp.resolve("bundle"), CGROUP, List.of("true"),
-                c -> at(c, "linux").putObject("seccomp").put("defaultAction", "SCMP_ACT_ALLOW"));
+                c -> at(c, "process").put("apparmorProfile", "docker-default"));
         Command.Result r = jrunc.run("run", "--bundle", b.toString(), "warned").assertExit(0);
-        assertTrue(r.stderr().contains("warning: linux.seccomp is not supported"), r.stderr());
+        assertTrue(r.stderr().contains("warning: process.apparmorProfile docker-default is ignored:"
+                + " AppArmor is not enabled on this host"), r.stderr());
     }
 
     @Test

@@ -110,6 +110,25 @@ class PodmanTest {
         podman("rm", "victim").assertExit(0);
     }
 
+    /** podman's default profile, none with seccomp=unconfined, and a profile file of our own. */
+    @Test
+    void seccompProfilesApply() throws Exception {
+        String status = "grep ^Seccomp /proc/self/status";
+        Command.Result byDefault = podman(run("--rm", IMAGE, "sh", "-c", status).toArray(new String[0]));
+        assertEquals("Seccomp:\t2\nSeccomp_filters:\t1\n", byDefault.assertExit(0).stdout());
+        Command.Result unconfined = podman(run("--rm", "--security-opt", "seccomp=unconfined", IMAGE,
+                "sh", "-c", status).toArray(new String[0]));
+        assertEquals("Seccomp:\t0\nSeccomp_filters:\t0\n", unconfined.assertExit(0).stdout());
+        Path profile = tmp.resolve("no-mkdir.json");
+        Files.writeString(profile, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\":"
+                + " [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}");
+        Command.Result custom = podman(run("--rm", "--security-opt", "seccomp=" + profile, IMAGE, "sh", "-c",
+                "mkdir /tmp/d; echo status $?").toArray(new String[0]));
+        assertEquals("status 1\n", custom.assertExit(0).stdout());
+        assertTrue(custom.stderr().contains("mkdir: can't create directory '/tmp/d': Operation not permitted"),
+                custom.stderr());
+    }
+
     @Test
     void interactiveShellInAPty() throws Exception {
         // script(1) gives podman the terminal that -it needs.

@@ -72,7 +72,8 @@ class SpecLoaderTest {
     @Test
     void stateAndProcessStillRoundTrip() throws Exception {
         State state = new State("1.0.2", "c1", 42, 123456789L, "/b", "/b/rootfs", "2026-12-02T00:00:00Z",
-                "root", Map.of("a", "b"), "/jrunc/c1", List.of("/sys/fs/cgroup/pids/jrunc/c1"), 77, 987654321L);
+                "root", Map.of("a", "b"), "/jrunc/c1", List.of("/sys/fs/cgroup/pids/jrunc/c1"), 77, 987654321L,
+                new Spec.Resources(null, null, null, new Spec.Pids(20L), null, null, null, null, null));
         assertEquals(state, SpecLoader.JSON.readValue(SpecLoader.JSON.writeValueAsString(state), State.class));
         Spec.Process process = SpecLoader.parse(VALID.replace("\"uid\": 0", "\"uid\": 3000000000"),
                 "config.json").process();
