@@ -68,7 +68,7 @@ ctr=(ctr --address "$c/containerd.sock")
 "${ctr[@]}" images import --snapshotter native --base-name docker.io/library/jrunc-busybox "$work/busybox.tar" >/dev/null
 podman=(podman --root "$work/storage" --runroot "$work/run" --storage-driver vfs
   --cgroup-manager=cgroupfs --events-backend=file)
-"${podman[@]}" load -i "$work/busybox.tar" >/dev/null
+"${podman[@]}" load -q -i "$work/busybox.tar" >/dev/null
 
 ctr_run() {  # RUNTIME-BINARY NAME
   echo "${ctr[*]} run --rm --runtime io.containerd.runc.v2 --runc-binary $1 --runc-root $work/$2-state" \
