@@ -57,6 +57,7 @@ public final class Creator {
                 o.id(), bundle.toString(), rootfs.toString(), Instant.now().toString(),
                 spec.annotations(), linux == null ? null : linux.cgroupsPath()));
         Path dir = container.dir;
+        becomeSubreaper();
         Cgroups cgroups = null;
         UserNamespace userNamespace = null;
         int console = -1;
@@ -289,14 +290,24 @@ public final class Creator {
      * Started through nsenter or unshare --fork, the init is their child and they wait for
      * it: an engine's subreaper (conmon, containerd-shim) could never reap it, and they would
      * hold the caller's stdio. They set no parent-death signal, so ending the wrapper
-     * re-parents the init to the nearest subreaper, as runc's init is when runc create
-     * exits. Returns the process to wait for: the init.
+     * re-parents the init to us (a subreaper, below), and when we exit to the engine's, as
+     * runc's init. Returns the process to wait for: the init.
      */
     static int releaseInit(int wrapper, int init) {
         if (wrapper == init) return init;
         LibC.C.kill(wrapper, LibC.SIGKILL);
         Spawn.waitFor(wrapper);
         return init;
+    }
+
+    /**
+     * Orphans of our children come to us, not past us: the engine must get the init only
+     * once we have exited and written --pid-file, or it reaps a PID it does not know yet
+     * (conmon then reports 255 for an exec that exits at once).
+     */
+    static void becomeSubreaper() {
+        LibC.check(LibC.C.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl",
+                "PR_SET_CHILD_SUBREAPER");
     }
     // end::release-init[]
 

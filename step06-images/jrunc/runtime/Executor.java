@@ -42,8 +42,7 @@ public final class Executor {
         Spec spec = c.spec();
         jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
         checkTerminal(o);
-        // Released from nsenter below, the process is orphaned: to us when we wait for it.
-        if (!o.detach()) LibC.C.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        Creator.becomeSubreaper();
         int initPid = c.state().pid();
         int pid;
         int child;
@@ -84,7 +83,7 @@ public final class Executor {
                 }
                 sync.send("go " + pid);
                 Creator.expect(sync, "ready", child);
-                child = Creator.releaseInit(child, pid); // now a child of the subreaper
+                child = Creator.releaseInit(child, pid); // now our child
             } finally {
                 sync.close();
             }

@@ -1,6 +1,7 @@
 package jrunc.runtime;
 
 import java.nio.file.Path;
+import java.util.List;
 import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
 import jrunc.spec.Spec;
@@ -10,7 +11,12 @@ public final class Lifecycle {
     private Lifecycle() {}
 
     // tag::start[]
-    /** Opening exec.fifo for reading releases the init, which then execs the process. */
+    /**
+     * Opening exec.fifo for reading releases the init, which then execs the process. An
+     * engine arms its OOM watch when start returns (containerd's shim), so all the reading
+     * is done before the release; after it come only the poststart hooks, which the spec
+     * runs before start returns.
+     */
     public static void start(Path root, String id) {
         Container c = Container.load(root, id);
         String status = c.status();
@@ -18,6 +24,10 @@ public final class Lifecycle {
             throw new JruncException("cannot start container " + id + ": it is " + status
                     + " (only a created container can be started)");
         }
+        Spec.Hooks hooks = c.spec().hooks();
+        List<Spec.Hook> poststart = hooks == null || hooks.poststart() == null ? List.of()
+                : hooks.poststart();
+        String running = c.stateJson("running");
         String fifo = c.fifo().toString();
         int fd = (int) LibC.check(LibC.C.open(fifo, LibC.O_RDONLY | LibC.O_NONBLOCK
                 | LibC.O_CLOEXEC, 0), "open", fifo);
@@ -35,13 +45,11 @@ public final class Lifecycle {
             LibC.C.close(fd);
         }
         LibC.C.unlink(fifo);
-        Spec spec = c.spec();
-        if (spec.hooks() != null) {
-            try {
-                Hooks.run(spec.hooks().poststart(), "poststart", c.stateJson("running"));
-            } catch (JruncException e) {
-                Log.warn(e.getMessage()); // runc: a poststart failure is only logged
-            }
+        if (poststart.isEmpty()) return;
+        try {
+            Hooks.run(poststart, "poststart", running);
+        } catch (JruncException e) {
+            Log.warn(e.getMessage()); // runc: a poststart failure is only logged
         }
     }
     // end::start[]
@@ -95,8 +103,6 @@ public final class Lifecycle {
      * exec.fifo inside its own root (image run unmounts the host's copy of the overlay there).
      */
     public static int run(Creator.Options options, boolean detach, Runnable created) {
-        // The init of a user namespace is orphaned on purpose (Creator.releaseInit): to us.
-        if (!detach) LibC.C.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         Container c = Creator.create(detach || options.consoleSocket() != null
                 ? options : options.relaying());
         int pid = c.state().pid();

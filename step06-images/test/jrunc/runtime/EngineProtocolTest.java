@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,14 +81,38 @@ class EngineProtocolTest {
         });
         String expected = "init 3, exec 4, commands [0, 0, 0]";
         for (JruncTool tool : List.of(runc, jrunc)) {
-            Command.Result r = underShim(tool, name, bundle, terminal);
+            Command.Result r = underShim(tool, name, bundle, terminal, true);
             assertEquals(expected, r.stdout(), () -> tool.launcher.get(tool.launcher.size() - 1)
                     + " under mini-shim; its stderr:\n" + r.stderr());
         }
     }
 
-    /** create; start; exec --detach under mini-shim: how the shim saw each PID end (as stdout). */
-    static Command.Result underShim(JruncTool tool, String name, Path bundle, boolean terminal) {
+    /**
+     * A program that outgrows its memory limit right after start is OOM-killed: the shim
+     * reaps 137 and the cgroup counts the kill (what docker's OOMKilled reads, if the shim's
+     * watch is armed in time: start must return at once).
+     */
+    @org.junit.jupiter.api.Test
+    void anOomKillIsCountedInTheContainersCgroup() {
+        long limit = 32L << 20;
+        Path bundle = Bundles.create(tmp.resolve("bundles/oom"), CGROUP + "-oom",
+                List.of("sh", "-c", "read line; x=0123456789; while :; do x=$x$x; done"), c -> {
+                    ObjectNode memory = ((ObjectNode) c.get("linux").get("resources")).putObject("memory");
+                    memory.put("limit", limit).put("swap", limit);
+                });
+        for (JruncTool tool : List.of(runc, jrunc)) {
+            Command.Result r = underShim(tool, "oom", bundle, false, false);
+            assertEquals("init 137, commands [0, 0], oom_kill 1", r.stdout(), () -> tool.launcher.get(
+                    tool.launcher.size() - 1) + " under mini-shim; its stderr:\n" + r.stderr());
+        }
+    }
+
+    /**
+     * create; start; exec --detach (if withExec) under mini-shim: how the shim saw each PID
+     * end, and the memory cgroup's oom_kill count without an exec (as stdout).
+     */
+    static Command.Result underShim(JruncTool tool, String name, Path bundle, boolean terminal,
+            boolean withExec) {
         String id = name + "-" + (tool == runc ? "runc" : "jrunc") + LifecycleTest.RUN;
         Path dir = tmp.resolve(id);
         Path socket = dir.resolve("console.sock");
@@ -98,12 +123,15 @@ class EngineProtocolTest {
         argv.addAll(command(tool, "create", "--bundle", bundle.toString(), "--pid-file", initPid.toString()));
         argv.addAll(console);
         argv.addAll(List.of(id, ";"));
-        argv.addAll(command(tool, "start", id, ";"));
-        argv.addAll(command(tool, "exec", "--detach", "--pid-file", execPid.toString()));
-        if (terminal) argv.add("--tty");
-        argv.addAll(console);
-        argv.add(id);
-        argv.addAll(List.of("sh", "-c", "read line; exit 4"));
+        argv.addAll(command(tool, "start", id));
+        if (withExec) {
+            argv.add(";");
+            argv.addAll(command(tool, "exec", "--detach", "--pid-file", execPid.toString()));
+            if (terminal) argv.add("--tty");
+            argv.addAll(console);
+            argv.add(id);
+            argv.addAll(List.of("sh", "-c", "read line; exit 4"));
+        }
         try {
             Files.createDirectories(dir);
             // A runtime process that holds a command's pipe makes the shim wait here, forever.
@@ -115,8 +143,9 @@ class EngineProtocolTest {
                 if (f[0].equals("reaped")) reaped.put(Integer.parseInt(f[1]), f[2]);
                 if (f[0].equals("command")) commands.add(f[2]);
             }
-            String seen = "init " + reaped.get(pid(initPid)) + ", exec " + reaped.get(pid(execPid))
-                    + ", commands " + commands;
+            String seen = "init " + reaped.get(pid(initPid))
+                    + (withExec ? ", exec " + reaped.get(pid(execPid)) : "") + ", commands " + commands
+                    + (withExec ? "" : ", oom_kill " + oomKills(bundle));
             return new Command.Result(r.exitCode(), seen, r.stderr(), r.argv());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -130,6 +159,16 @@ class EngineProtocolTest {
         argv.addAll(List.of("--root", tool.root.toString()));
         argv.addAll(List.of(args));
         return argv;
+    }
+
+    /** The oom_kill count of the bundle's memory cgroup (v1: memory.oom_control, v2: memory.events). */
+    static String oomKills(Path bundle) throws IOException {
+        String cgroup = SpecLoader.JSON.readTree(bundle.resolve("config.json").toFile())
+                .path("linux").path("cgroupsPath").asText();
+        Path v1 = Path.of("/sys/fs/cgroup/memory" + cgroup, "memory.oom_control");
+        Path file = Files.exists(v1) ? v1 : Path.of("/sys/fs/cgroup" + cgroup, "memory.events");
+        return Files.readAllLines(file).stream().filter(l -> l.startsWith("oom_kill "))
+                .map(l -> l.substring(9)).findFirst().orElse("missing in " + file);
     }
 
     static int pid(Path pidFile) throws IOException {

@@ -165,4 +165,26 @@ class PodmanTest {
             podman("rm", "--force", "upd");
         }
     }
+
+    /**
+     * In a user namespace conmon must reap the container's and the exec's processes
+     * themselves: their statuses come back as they are, not as 255.
+     */
+    @Test
+    void exitStatusesInAUserNamespace() throws Exception {
+        // The container's root (uid 100000 on the host) must reach the storage.
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        String[] map = {"--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"};
+        List<String> oneShot = run(map);
+        oneShot.addAll(List.of("--rm", IMAGE, "sh", "-c", "exit 3"));
+        podman(oneShot.toArray(new String[0])).assertExit(3);
+        List<String> service = run(map);
+        service.addAll(List.of("-d", "--name", "mapped", IMAGE, "sleep", "1000"));
+        podman(service.toArray(new String[0])).assertExit(0);
+        podman("exec", "mapped", "sh", "-c", "exit 5").assertExit(5);
+        podman("stop", "-t", "1", "mapped").assertExit(0);
+        assertEquals("exited 137\n", podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
+                "mapped").stdout(), "sleep ignores SIGTERM as PID 1: SIGKILL after the timeout");
+        podman("rm", "mapped").assertExit(0);
+    }
 }
