@@ -1,5 +1,6 @@
 package jrunc.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.List;
@@ -71,6 +72,8 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
     public record Device(String type, String path, Long major, Long minor, Integer fileMode,
             Long uid, Long gid) {}
 
+    /** Written without its unset fields: state.json keeps the limits an update recorded. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids,
             JsonNode blockIO, JsonNode hugepageLimits, JsonNode network, JsonNode rdma,
             JsonNode unified) {}
