@@ -130,8 +130,6 @@ final class CgroupsV1 implements Cgroups {
         if (!swapFirst) set("memory", "memory.memsw.limit_in_bytes", swap, "memory.swap");
     }
 
-    // end::v1-limits[]
-
     private void set(String hierarchy, String file, Object value, String field) {
         if (value == null || value instanceof String s && s.isEmpty()) return;
         Path dir = directory(hierarchy);
@@ -148,7 +146,6 @@ final class CgroupsV1 implements Cgroups {
         apply(changed);
     }
 
-    // tag::v1-stats[]
     /** runc's "events --stats" data from the v1 files (times in nanoseconds). */
     @Override
     public Map<String, Object> stats() {
@@ -187,7 +184,6 @@ final class CgroupsV1 implements Cgroups {
                 "max?", CgroupStats.number(dir.resolve(prefix + "max_usage_in_bytes")),
                 "failcnt", CgroupStats.number(dir.resolve(prefix + "failcnt")));
     }
-    // end::v1-stats[]
 
     // tag::v1-devices[]
     /**

@@ -111,8 +111,6 @@ final class CgroupsV2 implements Cgroups {
         return Long.toString(swap - limit);
     }
 
-    // end::v2-limits[]
-
     private static String max(Long value) {
         return value == null ? null : value <= 0 ? "max" : value.toString();
     }
@@ -132,7 +130,6 @@ final class CgroupsV2 implements Cgroups {
         apply(changed);
     }
 
-    // tag::v2-stats[]
     /** runc's "events --stats" data from the v2 files (times in nanoseconds). */
     @Override
     public Map<String, Object> stats() {
@@ -166,7 +163,6 @@ final class CgroupsV2 implements Cgroups {
         return Files.exists(f) && Cgroups.read(f).equals("max")
                 ? new java.math.BigInteger("18446744073709551615") : CgroupStats.number(f);
     }
-    // end::v2-stats[]
 
     @Override
     public void join(int pid) {

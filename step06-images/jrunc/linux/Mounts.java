@@ -108,6 +108,7 @@ public final class Mounts {
             throw new IllegalStateException(field + ": tmpcopyup of " + dest + ": " + e.getMessage(), e);
         }
     }
+    // end::copy-up[]
 
     /** shown: the directory as the container sees it, for errors. */
     private static void copyTree(Path from, Path to, String shown) throws IOException {
@@ -127,7 +128,6 @@ public final class Mounts {
             }
         }
     }
-    // end::copy-up[]
 
     /** The directory to mount on, created if missing; see {@link #ORDINARY_DIRECTORIES}. */
     static InRoot.Fd mountPoint(InRoot root, String dest, String field) {

@@ -139,7 +139,7 @@ class BadInputTest {
                     seccomp(c, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", null);
                     ((ObjectNode) at(c, "linux").get("seccomp")).putArray("flags").add("SECCOMP_FILTER_FLAG_NEW_LISTENER");
                 }),
-                bad("unsupported feature", "linux.intelRdt: not supported by jrunc",
+                bad("unsupported feature", "linux.intelRdt.closID: not supported by jrunc",
                         c -> at(c, "linux").putObject("intelRdt").put("closID", "x")),
                 bad("sysctl without namespace", "linux.sysctl.vm.swappiness: not namespaced",
                         c -> at(c, "linux").putObject("sysctl").put("vm.swappiness", "10")),
