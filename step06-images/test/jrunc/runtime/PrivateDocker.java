@@ -149,13 +149,9 @@ final class PrivateDocker implements AutoCloseable {
     }
 
     Command.Result docker(String... args) {
-        return docker(Duration.ofMinutes(2), args);
-    }
-
-    Command.Result docker(Duration timeout, String... args) {
         List<String> argv = dockerCommand();
         argv.addAll(List.of(args));
-        return JruncTool.exec(argv, timeout);
+        return JruncTool.exec(argv, Duration.ofMinutes(2));
     }
 
     /** The client and its connection to our dockerd (its own config folder, not ~/.docker). */
