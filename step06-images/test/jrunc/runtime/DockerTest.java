@@ -116,13 +116,19 @@ class DockerTest {
         assertEquals("written\n", Files.readString(rw.resolve("out")), "-v is writable from inside");
     }
 
-    /** The shim learns of an OOM kill only if it watches in time: start must return at once. */
+    /**
+     * The shim watches for OOM events once start has returned, which is when docker run -d
+     * returns: only then does the program outgrow its limit (runc too misses an earlier kill).
+     */
     @Test
     void outOfMemoryIs137AndOomKilled() {
         for (String runtime : List.of("runc", "jrunc")) {
             String name = "oom-" + runtime;
-            run(runtime, "--name", name, "--memory", "32m", "--memory-swap", "32m", PrivateDocker.IMAGE,
-                    "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived");
+            run(runtime, "-d", "--name", name, "--memory", "32m", "--memory-swap", "32m", PrivateDocker.IMAGE,
+                    "sh", "-c", "until [ -e /go ]; do sleep 0.1; done;"
+                            + " x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived").assertExit(0);
+            docker("exec", name, "touch", "/go").assertExit(0);
+            assertEquals("137\n", docker("wait", name).stdout(), runtime);
             assertEquals("137 true", inspect(name, "{{.State.ExitCode}} {{.State.OOMKilled}}"), runtime);
             docker("rm", name).assertExit(0);
         }
