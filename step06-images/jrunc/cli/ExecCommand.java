@@ -17,8 +17,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "exec", mixinStandardHelpOptions = true,
-        description = "Run a new process in a running container: its namespaces, its cgroup,"
-                + " its config.json process settings unless --process or options say otherwise.")
+        description = "Run a new process in a running or created container: its namespaces, its"
+                + " cgroup, its config.json process settings unless --process or options say"
+                + " otherwise.")
 final class ExecCommand implements Callable<Integer> {
     @ParentCommand
     Jrunc jrunc;

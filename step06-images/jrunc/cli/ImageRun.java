@@ -3,7 +3,6 @@ package jrunc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -20,7 +19,9 @@ import jrunc.image.RegistryClient;
 import jrunc.image.RootfsBuilder;
 import jrunc.image.RootfsPlan;
 import jrunc.image.StoredImage;
+import jrunc.image.UnpackLimits;
 import jrunc.linux.LibC;
+import jrunc.linux.OverlayMount;
 import jrunc.runtime.Creator;
 import jrunc.runtime.JruncException;
 import jrunc.runtime.Lifecycle;
@@ -83,21 +84,36 @@ final class ImageRun {
         }
     }
 
+    /** The stored image, unless it is missing or not of the --platform asked for. */
     static StoredImage findOrPull(ImageStore store, ImageReference ref, Request r) throws IOException {
         Optional<ImageStore.Entry> entry = store.find(ref);
-        if (entry.isPresent()) return StoredImage.load(store, entry.get());
-        System.err.println("jrunc: image " + ref + " is not in " + store.root() + ": pulling it");
+        if (entry.isEmpty()) {
+            System.err.println("jrunc: image " + ref + " is not in " + store.root() + ": pulling it");
+            return pull(store, ref, r);
+        }
+        StoredImage stored = StoredImage.load(store, entry.get());
+        Platform has = stored.platform();
+        if (r.platform() == null || r.platform().accepts(has)) return stored;
+        String mismatch = "image " + ref + " in " + store.root() + " is " + has + ", not " + r.platform();
+        System.err.println("jrunc: " + mismatch + ": pulling " + r.platform());
+        try {
+            return pull(store, ref, r); // the name moves to it, as docker's tag does
+        } catch (IOException | RuntimeException e) {
+            throw new JruncException(mismatch + ", and pulling " + r.platform() + " failed: " + e.getMessage());
+        }
+    }
+
+    private static StoredImage pull(ImageStore store, ImageReference ref, Request r) throws IOException {
         RegistryClient client = RegistryClient.forCommand(ref, r.insecure(), r.creds());
-        return new Puller(store, Progress.forStderr(false)).pull(client, ref,
-                r.platform() != null ? r.platform() : Platform.host());
+        return new Puller(store, Progress.forStderr(false), UnpackLimits.of(null, null, System.getenv()))
+                .pull(client, ref, r.platform() != null ? r.platform() : Platform.host());
     }
 
     /** Nothing to mount for the copy fallback: merged is a plain directory then. */
     static void mountOverlay(RootfsPlan plan) {
         if (plan.copied()) return;
-        String merged = plan.merged().toString();
-        LibC.check(LibC.C.mount("overlay", merged, "overlay", new NativeLong(0),
-                plan.overlayOptions()), "mount overlay on", merged);
+        OverlayMount.mount(plan.lowerDirs().stream().map(Path::toString).toList(),
+                plan.upper().toString(), plan.work().toString(), plan.merged().toString());
     }
 
     /** Lazily, and idempotent: EINVAL says it is not (or no longer) mounted. */
@@ -109,26 +125,6 @@ final class ImageRun {
             // EINVAL: not mounted any more, the first call already detached it.
             if (errno != LibC.EINVAL) throw new LibC.SyscallException("umount2", merged, errno, null);
         }
-    }
-
-    /** Docker's sizes: 512k, 64m, 1g, or bytes. */
-    static long parseSize(String option, String text) {
-        String t = text.trim().toLowerCase();
-        long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
-            case 'k' -> 1L << 10;
-            case 'm' -> 1L << 20;
-            case 'g' -> 1L << 30;
-            case 'b' -> 1;
-            default -> 0;
-        };
-        String digits = unit == 0 ? t : t.substring(0, t.length() - 1);
-        try {
-            long value = Long.parseLong(digits) * (unit == 0 ? 1 : unit);
-            if (value > 0) return value;
-        } catch (NumberFormatException notANumber) {
-            // below
-        }
-        throw new JruncException(option + " " + text + ": not a size (e.g. 512k, 64m, 1g)");
     }
 
     private static String randomHex() {

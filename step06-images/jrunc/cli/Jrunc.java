@@ -1,6 +1,7 @@
 package jrunc.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import jrunc.image.cli.ImagesCommand;
 import jrunc.image.cli.ImportCommand;
 import jrunc.image.cli.InspectCommand;
@@ -51,14 +52,22 @@ public final class Jrunc {
     boolean systemdCgroup;
 
     public static void main(String[] args) {
+        Utf8Locale.restartIfNeeded(); // file names are bytes: see Utf8Locale
         System.exit(execute(args));
     }
 
     public static int execute(String... args) {
+        // Before JNA loads: strings it passes (hook paths, args, env) are UTF-8 bytes.
+        if (System.getProperty("jna.encoding") == null) System.setProperty("jna.encoding", "UTF-8");
         CommandLine cli = new CommandLine(new Jrunc());
         // As Go's flag package (runc): options end at the first argument, so in
         // "exec ID sh -c CMD" the -c belongs to sh.
         cli.setStopAtPositional(true);
+        // The image commands run no command line of their own: their options may also
+        // follow the reference, as with docker (pull REF --platform X).
+        for (String image : List.of("pull", "import", "images", "rmi", "inspect")) {
+            cli.getSubcommands().get(image).setStopAtPositional(false);
+        }
         cli.setExecutionStrategy(parsed -> {
             Jrunc top = parsed.asCommandLineList().get(0).getCommand();
             top.configureLog();

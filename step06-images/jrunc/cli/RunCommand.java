@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import jrunc.image.ByteSize;
 import jrunc.image.ImageConfigToSpec;
 import jrunc.image.Platform;
 import jrunc.image.cli.StoreOption;
@@ -97,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
         if (pids != null && pids < 1) throw new JruncException("--pids " + pids + ": must be at least 1");
         var overrides = new ImageConfigToSpec.Overrides(arguments.subList(1, arguments.size()), null,
                 env, workdir, user, hostname, false,
-                memory == null ? null : ImageRun.parseSize("--memory", memory), cpus, pids);
+                memory == null ? null : ByteSize.parse("--memory", memory), cpus, pids);
         return ImageRun.run(jrunc.root(), store.open(), new ImageRun.Request(arguments.get(0),
                 name, remove, overrides,
                 platform == null ? null : Platform.parse(platform), insecure, creds));

@@ -31,14 +31,18 @@ import static java.nio.file.StandardOpenOption.WRITE;
  *   STORE/index.json               one manifest descriptor per image name
  *   STORE/blobs/sha256/HEX         manifests, configs and layers, named by their digest
  *   STORE/layers/sha256/HEX/       each layer unpacked once (overlayfs lower dir) - ours
- *   STORE/tmp/                     downloads in progress - ours
+ *   STORE/layers/sha256/HEX.implied  the directories it implies (see ImpliedDirs) - ours
+ *   STORE/tmp/                     downloads and unpacks in progress - ours
  * </pre>
  * A blob only appears under its name after its digest was checked, by an atomic rename; a
- * crash leaves at most a file in tmp/. Two images sharing a layer share the blob and its dir.
+ * crash leaves at most a file in tmp/, which the next command that locks the store deletes.
+ * Two images sharing a layer share the blob and its dir.
  */
 public final class ImageStore {
     public static final Path DEFAULT = Path.of("/var/lib/jrunc");
     public static final String REF_NAME = "org.opencontainers.image.ref.name";
+    /** The manifest digest the registry gave, when the store keeps a converted manifest. */
+    public static final String PULLED_DIGEST = "dev.workshop.jrunc.pulled-digest";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
@@ -112,7 +116,13 @@ public final class ImageStore {
     }
 
     /** An image the store knows by name. */
-    public record Entry(String name, Descriptor manifest) {}
+    public record Entry(String name, Descriptor manifest) {
+        /** The digest to pull this image by: the registry's, as pull printed it. */
+        public Digest pulledDigest() {
+            String pulled = manifest.annotations().get(PULLED_DIGEST);
+            return pulled != null ? Digest.parse(pulled) : manifest.digest();
+        }
+    }
 
     public List<Entry> list() throws IOException {
         List<Entry> entries = new ArrayList<>();
@@ -161,6 +171,7 @@ public final class ImageStore {
                 if (reachable.contains(hex)) continue;
                 Digest d = new Digest("sha256", hex);
                 FileTree.deleteRecursively(layerDir(d));
+                Files.deleteIfExists(ImpliedDirs.listOf(layerDir(d)));
                 Files.delete(blob);
                 removed.add(d);
             }
@@ -199,15 +210,30 @@ public final class ImageStore {
 
     /**
      * One pull or rmi at a time per store: a garbage collection must never see a blob that a
-     * concurrent pull has stored but not yet named in index.json.
+     * concurrent pull has stored but not yet named in index.json. tmp/ is only written under
+     * this lock, so whatever is in it now was left by a command that died (the kernel drops a
+     * dead process's lock): it goes.
      */
+    // tag::store-lock[]
     public FileLock lock() throws IOException {
-        FileChannel channel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(root.resolve("lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
-            return channel.lock();
+            FileLock lock = channel.lock();
+            emptyTemp();
+            return lock;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+    // end::store-lock[]
+
+    private void emptyTemp() throws IOException {
+        Path tmp = root.resolve("tmp");
+        if (!Files.isDirectory(tmp)) return;
+        try (Stream<Path> left = Files.list(tmp)) {
+            for (Path p : (Iterable<Path>) left::iterator) FileTree.deleteRecursively(p);
         }
     }
 

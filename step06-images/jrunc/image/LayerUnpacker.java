@@ -15,13 +15,15 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Applies one image layer (a tar, maybe gzip or zstd compressed) to a directory.
@@ -42,14 +44,20 @@ public final class LayerUnpacker {
 
     static final String WHITEOUT = ".wh.";
     static final String OPAQUE = ".wh..wh..opq";
-    /** A decompressed layer larger than this is a decompression bomb, not an image. */
-    public static final long UNCOMPRESSED_LIMIT = 64L << 30;
 
     private final Mode mode;
+    /** Counts the unpacked bytes against a pull's limits; null: no limit. */
+    private final UnpackLimits.Budget budget;
     private final boolean root = "root".equals(System.getProperty("user.name"));
 
+    /** Without size limits: for layers a pull has already checked, or that import made. */
     public LayerUnpacker(Mode mode) {
+        this(mode, null);
+    }
+
+    public LayerUnpacker(Mode mode, UnpackLimits.Budget budget) {
         this.mode = mode;
+        this.budget = budget;
     }
 
     public static InputStream decompress(InputStream raw, MediaTypes.Compression compression) throws IOException {
@@ -68,38 +76,62 @@ public final class LayerUnpacker {
     public void unpackNew(Path blob, Descriptor layer, Digest diffId, Path target, Path tempDir) throws IOException {
         Path work = Files.createTempDirectory(tempDir, "layer-");
         try (InputStream in = Files.newInputStream(blob)) {
-            apply(in, layer, diffId, work);
+            List<String> implied = apply(in, layer, diffId, work);
+            // Written first: a layer directory never exists without its list.
+            if (mode == Mode.OVERLAY_LAYER) ImpliedDirs.write(target, implied);
             Files.move(work, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             FileTree.deleteRecursively(work);
         }
     }
 
-    /** Applies the compressed layer stream {@code in} to {@code dir}, checking its diff_id. */
-    public void apply(InputStream in, Descriptor layer, Digest diffId, Path dir) throws IOException {
+    /**
+     * Applies the compressed layer stream {@code in} to {@code dir}, checking its diff_id.
+     * Returns the directories the layer implied (see {@link #applyTar}).
+     */
+    public List<String> apply(InputStream in, Descriptor layer, Digest diffId, Path dir) throws IOException {
         InputStream tar = decompress(in, MediaTypes.compressionOf(layer.mediaType()));
+        if (budget != null) tar = budget.count(layer.digest(), tar);
         // The config names each layer by the digest of its *uncompressed* tar (diff_id).
         VerifyingInputStream verified = diffId == null ? null
-                : new VerifyingInputStream(tar, diffId, -1, UNCOMPRESSED_LIMIT);
-        applyTar(verified != null ? verified : tar, layer.digest().toString(), dir);
+                : new VerifyingInputStream(tar, diffId, -1, Long.MAX_VALUE);
+        List<String> implied = applyTar(verified != null ? verified : tar, layer.digest().toString(), dir);
         if (verified != null) {
             byte[] rest = new byte[8192];
             while (verified.read(rest) >= 0) { } // tar padding; end of stream checks the digest
         }
+        return implied;
     }
 
-    /** The heart of it: one entry after the other, each checked by {@link SafeRoot}. */
-    public void applyTar(InputStream tarStream, String layerName, Path dir) throws IOException {
+    /**
+     * The heart of it: one entry after the other, each checked by {@link SafeRoot}. Returns the
+     * directories this layer implied: parents of its entries that it has no entry for (and
+     * "" for the root without a "./" entry). They are made 0755, whatever the umask; in an
+     * overlay layer they would hide the lower layer's directory, so {@link ImpliedDirs} gives
+     * them its attributes when a container's root is assembled. In a flattened tree the lower
+     * directory is simply kept, with its times.
+     */
+    public List<String> applyTar(InputStream tarStream, String layerName, Path dir) throws IOException {
         SafeRoot safe = new SafeRoot(dir, layerName);
         Set<Path> fromThisLayer = new HashSet<>();
+        Set<Path> created = new HashSet<>(); // this layer's entries
+        Set<Path> explicitDirs = new HashSet<>();
         Deque<Map.Entry<Path, FileTime>> dirTimes = new ArrayDeque<>();
+        Map<Path, FileTime> lowerTimes = new LinkedHashMap<>(); // lower dirs this layer writes into
+        if (mode == Mode.OVERLAY_LAYER) SafeRoot.makeImpliedDir(dir); // not the temp dir's 0700
         // Tar reads 512-byte records: buffer them, or each becomes a call down the whole stack.
-        TarArchiveInputStream tar = new TarArchiveInputStream(
-                new BufferedInputStream(tarStream, 256 * 1024), StandardCharsets.UTF_8.name());
-        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-            String name = e.getName();
+        LayerTarInputStream tar = new LayerTarInputStream(new BufferedInputStream(tarStream, 256 * 1024));
+        for (TarArchiveEntry e; (e = tar.next()) != null; ) {
+            String name = FileNames.decode(tar.name(e), layerName);
             var parts = safe.components(name);
-            if (parts.isEmpty()) continue; // "./": the root itself stays ours
+            if (parts.isEmpty()) { // "./": the root itself, its metadata only
+                if (e.isDirectory()) {
+                    explicitDirs.add(dir);
+                    setMetadata(e, tar, dir, dirTimes);
+                }
+                continue;
+            }
+            if (mode == Mode.FLATTEN) rememberLowerTimes(dir, parts, fromThisLayer, lowerTimes);
             Path parent = safe.parentOf(name, parts, true);
             String base = parts.get(parts.size() - 1);
             for (Path p = parent; p.startsWith(dir) && !p.equals(dir); p = p.getParent()) fromThisLayer.add(p);
@@ -114,11 +146,40 @@ public final class LayerUnpacker {
             }
             Path target = parent.resolve(base);
             fromThisLayer.add(target);
-            create(safe, e, name, target, tar);
-            setMetadata(e, target, dirTimes);
+            created.add(target);
+            if (e.isDirectory()) explicitDirs.add(target);
+            create(safe, e, tar, name, target, layerName);
+            setMetadata(e, tar, target, dirTimes);
         }
         // Directory times last: creating their children changed them.
-        for (var t : dirTimes) setTimes(t.getKey(), t.getValue());
+        // A later entry may have replaced a directory above by a symlink: never set times through one.
+        for (var t : lowerTimes.entrySet()) {
+            if (!created.contains(t.getKey()) && safe.isDirectory(t.getKey())) setTimes(t.getKey(), t.getValue());
+        }
+        for (var t : dirTimes) {
+            if (safe.isDirectory(t.getKey())) setTimes(t.getKey(), t.getValue());
+        }
+        if (mode == Mode.FLATTEN) return List.of();
+        List<String> implied = new ArrayList<>();
+        if (!explicitDirs.contains(dir)) implied.add("");
+        for (Path p : safe.createdDirs()) {
+            if (!explicitDirs.contains(p) && safe.isDirectory(p)) implied.add(dir.relativize(p).toString());
+        }
+        return implied;
+    }
+
+    /** The times of the lower layers' directories above an entry: creating it changes them. */
+    private static void rememberLowerTimes(Path dir, List<String> parts, Set<Path> fromThisLayer,
+            Map<Path, FileTime> lowerTimes) throws IOException {
+        Path p = dir;
+        for (int i = 0; i < parts.size(); i++) {
+            if (!fromThisLayer.contains(p) && !lowerTimes.containsKey(p)) {
+                BasicFileAttributes a = SafeRoot.lstat(p);
+                if (a == null || !a.isDirectory()) return; // created by this entry, or refused later
+                lowerTimes.put(p, a.lastModifiedTime());
+            }
+            if (i < parts.size() - 1) p = p.resolve(parts.get(i));
+        }
     }
 
     private void whiteout(SafeRoot safe, String entry, Path parent, String hidden, Set<Path> fromThisLayer) throws IOException {
@@ -168,7 +229,8 @@ public final class LayerUnpacker {
         // end::opaque[]
     }
 
-    private void create(SafeRoot safe, TarArchiveEntry e, String name, Path target, InputStream content) throws IOException {
+    private void create(SafeRoot safe, TarArchiveEntry e, LayerTarInputStream content, String name, Path target,
+            String layerName) throws IOException {
         BasicFileAttributes existing = SafeRoot.lstat(target);
         if (e.isDirectory()) {
             if (existing != null && existing.isDirectory()) return;
@@ -179,9 +241,10 @@ public final class LayerUnpacker {
         // Never open or link over an existing entry: it may be a symlink pointing anywhere.
         FileTree.deleteRecursively(target);
         if (e.isSymbolicLink()) {
-            Files.createSymbolicLink(target, Path.of(e.getLinkName())); // stored, never followed
+            // stored, never followed
+            Files.createSymbolicLink(target, Path.of(FileNames.decode(content.linkName(e), layerName)));
         } else if (e.isLink()) {
-            hardlink(safe, name, e.getLinkName(), target);
+            hardlink(safe, name, FileNames.decode(content.linkName(e), layerName), target);
         } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
             int type = e.isCharacterDevice() ? UnpackLibC.S_IFCHR : e.isBlockDevice() ? UnpackLibC.S_IFBLK : UnpackLibC.S_IFIFO;
             long dev = e.isFIFO() ? 0 : UnpackLibC.INSTANCE.gnu_dev_makedev(e.getDevMajor(), e.getDevMinor());
@@ -216,7 +279,8 @@ public final class LayerUnpacker {
         Files.createLink(target, existing); // link(2) does not follow a symlink target on Linux
     }
 
-    private void setMetadata(TarArchiveEntry e, Path target, Deque<Map.Entry<Path, FileTime>> dirTimes) throws IOException {
+    private void setMetadata(TarArchiveEntry e, LayerTarInputStream tar, Path target,
+            Deque<Map.Entry<Path, FileTime>> dirTimes) throws IOException {
         if (e.isLink()) return; // a hardlink shares its target's inode, owner, mode and times
         boolean link = e.isSymbolicLink();
         if (root) {
@@ -225,13 +289,13 @@ public final class LayerUnpacker {
             Files.setAttribute(target, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
         }
         if (!link) Files.setAttribute(target, "unix:mode", e.getMode() & 07777);
-        for (var x : e.getExtraPaxHeaders().entrySet()) {
-            if (!x.getKey().startsWith("SCHILY.xattr.")) continue;
-            String attr = x.getKey().substring("SCHILY.xattr.".length());
+        // tag::xattr-bytes[]
+        for (var x : tar.xattrs().entrySet()) {
             // A layer must not forge overlayfs's own markers (whiteouts, redirects, opaque).
-            if (attr.startsWith("trusted.overlay.")) continue;
-            setXattr(target, attr, x.getValue().getBytes(StandardCharsets.UTF_8));
+            if (x.getKey().startsWith("trusted.overlay.")) continue;
+            setXattr(target, x.getKey(), x.getValue()); // bytes, as in the tar
         }
+        // end::xattr-bytes[]
         FileTime mtime = e.getLastModifiedTime();
         if (e.isDirectory()) dirTimes.push(Map.entry(target, mtime));
         else setTimes(target, mtime);

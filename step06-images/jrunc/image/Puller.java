@@ -3,33 +3,44 @@ package jrunc.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * {@code pull}: reference → manifest (choosing a platform if it is an index) → config and layers
  * into the store, each verified → every layer unpacked once → the name recorded in index.json.
  */
 public final class Puller {
-    /** No sane layer is bigger; a manifest claiming so is lying or hostile. */
-    public static final long LAYER_LIMIT = 16L << 30;
     private static final int PARALLEL_DOWNLOADS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ImageStore store;
     private final Progress progress;
+    private final UnpackLimits limits;
 
-    public Puller(ImageStore store, Progress progress) {
+    public Puller(ImageStore store, Progress progress, UnpackLimits limits) {
         this.store = store;
         this.progress = progress;
+        this.limits = limits;
+    }
+
+    public Puller(ImageStore store, Progress progress) {
+        this(store, progress, UnpackLimits.DEFAULT);
     }
 
     public StoredImage pull(RegistryClient client, ImageReference ref, Platform platform) throws IOException {
@@ -42,12 +53,24 @@ public final class Puller {
                     : top;
             JsonNode json = parseManifest(ref, manifest);
             fetch(client, repo, Descriptor.fromJson(json.path("config")), RegistryClient.MANIFEST_LIMIT);
-            Descriptor named = new Descriptor(manifest.mediaType(), manifest.digest(),
-                    manifest.bytes().length, null, Map.of());
+            // tag::store-oci[]
+            // skopeo and umoci read only OCI manifests in a
+            // layout: a Docker one is stored converted (same
+            // config and layers, a new manifest digest), and
+            // the index keeps the digest the registry gave.
+            byte[] stored = manifest.bytes();
+            if (manifest.mediaType().equals(MediaTypes.DOCKER_MANIFEST)) {
+                json = MediaTypes.dockerToOci(json);
+                stored = JSON.writeValueAsBytes(json);
+            }
+            Descriptor named = new Descriptor(MediaTypes.OCI_MANIFEST,
+                    Digest.of(stored), stored.length, null, Map.of(
+                    ImageStore.PULLED_DIGEST, manifest.digest().toString()));
+            // end::store-oci[]
             StoredImage image = StoredImage.fromManifest(store, ref.name(), named, json);
             fetchAndUnpackLayers(client, repo, image);
             // Named last: until here a crash leaves only unnamed blobs, which rmi collects.
-            store.writeBlob(manifest.bytes(), manifest.digest());
+            store.writeBlob(stored, named.digest());
             store.tag(ref.name(), named);
             return image;
         }
@@ -92,6 +115,9 @@ public final class Puller {
      */
     private void fetchAndUnpackLayers(RegistryClient client, String repo, StoredImage image) throws IOException {
         List<Digest> diffIds = image.diffIds();
+        long claimed = 0;
+        for (Descriptor layer : image.layers()) limits.checkClaimed(image.name(), layer, claimed += layer.size());
+        UnpackLimits.Budget budget = limits.newImage(image.name());
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_DOWNLOADS, r -> {
             Thread t = new Thread(r, "layer");
             t.setDaemon(true);
@@ -106,14 +132,21 @@ public final class Puller {
                 if (!seen.add(layer.digest())) continue; // the same (often empty) layer twice
 
                 running.add(pool.submit(() -> {
-                    fetch(client, repo, layer, LAYER_LIMIT);
-                    unpack(layer, diffId);
+                    fetch(client, repo, layer, limits.layer());
+                    unpack(layer, diffId, budget);
                     return null;
                 }));
             }
             for (Future<?> f : running) await(f);
         } finally {
+            // After a failure the other layers stop too (downloads and writes are interruptible),
+            // and before the store's lock is released: only its holder may write into tmp/.
             pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -138,14 +171,54 @@ public final class Puller {
         }
     }
 
-    private void unpack(Descriptor layer, Digest diffId) throws IOException {
+    private void unpack(Descriptor layer, Digest diffId, UnpackLimits.Budget budget) throws IOException {
         Path dir = store.layerDir(layer.digest());
         if (Files.isDirectory(dir)) return;
         progress.start(layer.digest(), layer.size(), "unpacking");
-        new LayerUnpacker(LayerUnpacker.Mode.OVERLAY_LAYER)
-                .unpackNew(store.blob(layer.digest()), layer, diffId, dir, store.root().resolve("tmp"));
+        try {
+            new LayerUnpacker(LayerUnpacker.Mode.OVERLAY_LAYER, budget)
+                    .unpackNew(store.blob(layer.digest()), layer, diffId, dir, store.root().resolve("tmp"));
+        } catch (UnsafeLayerException | UnpackLimits.TooLargeException namesTheLayer) {
+            throw namesTheLayer;
+        } catch (IOException e) {
+            throw damaged(layer, diffId, e);
+        }
         progress.advance(layer.digest(), layer.size());
         progress.finish(layer.digest(), "unpacked");
+    }
+
+    /** The blob matched its digest, yet its content is not the tar the config promises. */
+    private IOException damaged(Descriptor layer, Digest diffId, IOException e) throws IOException {
+        String what = "layer " + layer.digest() + ": ";
+        boolean mismatch = e instanceof VerifyingInputStream.DigestMismatchException m && m.actual() != null;
+        if (!mismatch && !(e instanceof java.io.EOFException) && !"Truncated TAR archive".equals(e.getMessage())) {
+            return new IOException(what + "cannot unpack: " + e.getMessage(), e);
+        }
+        Optional<String> cut = whereTheTarEnds(layer);
+        if (cut.isPresent()) {
+            return new IOException(what + "the tar ends early, " + cut.get() + "; the image config's diff_id "
+                    + diffId + " is that of a complete tar - the layer was built or uploaded damaged", e);
+        }
+        return new VerifyingInputStream.DigestMismatchException(what + "its tar has digest "
+                + ((VerifyingInputStream.DigestMismatchException) e).actual() + ", but the image config's diff_id"
+                + " for it is " + diffId + " - the image is broken or was tampered with");
+    }
+
+    /** Reads the layer's tar once more, to say where it is cut short (empty: it is complete). */
+    private Optional<String> whereTheTarEnds(Descriptor layer) throws IOException {
+        String at = "before its first entry";
+        try (InputStream blob = Files.newInputStream(store.blob(layer.digest()));
+             TarArchiveInputStream tar = new TarArchiveInputStream(LayerUnpacker.decompress(blob,
+                     MediaTypes.compressionOf(layer.mediaType())), StandardCharsets.UTF_8.name())) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                at = "inside the " + entry.getSize() + " bytes of entry '" + entry.getName() + "'";
+                tar.transferTo(OutputStream.nullOutputStream());
+                at = "after entry '" + entry.getName() + "'";
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(at + " (" + e.getMessage() + ")");
+        }
     }
 
     private static void await(Future<?> f) throws IOException {

@@ -73,11 +73,13 @@ public final class RootfsBuilder {
         Files.write(dir.resolve("layers"), inUse);
         Path merged = Files.createDirectory(dir.resolve("merged"));
         if (!useOverlay) {
+            SafeRoot.makeImpliedDir(merged); // until a layer's "./" says otherwise
             flatten(image, merged);
             return new RootfsPlan(List.of(), null, null, merged, true);
         }
-        return new RootfsPlan(lowerTopFirst, Files.createDirectory(dir.resolve("upper")),
-                Files.createDirectory(dir.resolve("work")), merged, false);
+        Path upper = Files.createDirectory(dir.resolve("upper"));
+        ImpliedDirs.copyUp(lowerTopFirst, upper);
+        return new RootfsPlan(lowerTopFirst, upper, Files.createDirectory(dir.resolve("work")), merged, false);
     }
 
     public RootfsPlan prepare(ImageReference ref, String containerId) throws IOException {

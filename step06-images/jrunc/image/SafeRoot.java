@@ -6,7 +6,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns a tar entry's name into a path that is certainly under the root. This is the unpacker's
@@ -25,6 +27,7 @@ import java.util.List;
 final class SafeRoot {
     private final Path root;
     private final String layer;
+    private final Set<Path> createdDirs = new LinkedHashSet<>();
 
     SafeRoot(Path root, String layer) {
         this.root = root;
@@ -72,7 +75,8 @@ final class SafeRoot {
             dir = dir.resolve(part);
             BasicFileAttributes a = lstat(dir); // never follows
             if (a == null && create) {
-                Files.createDirectory(dir);
+                makeImpliedDir(Files.createDirectory(dir));
+                createdDirs.add(dir);
             } else if (a == null) {
                 throw refuse(entry, "refers to missing " + dir);
             } else if (a.isSymbolicLink()) {
@@ -87,6 +91,16 @@ final class SafeRoot {
         return dir;
     }
 
+    /** The parent directories {@link #parentOf} had to create, in order. */
+    Set<Path> createdDirs() {
+        return createdDirs;
+    }
+
+    /** A directory the layer has no entry for: 0755 (as Docker makes them), never the umask's. */
+    static void makeImpliedDir(Path dir) throws IOException {
+        Files.setAttribute(dir, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+    }
+
     private UnsafeLayerException refuse(String entry, String why) {
         return new UnsafeLayerException(layer, entry, why.replace(root + "/", ""));
     }
@@ -96,6 +110,18 @@ final class SafeRoot {
         List<String> parts = components(entry);
         if (parts.isEmpty()) return root;
         return parentOf(entry, parts, createParents).resolve(parts.get(parts.size() - 1));
+    }
+
+    /** Whether {@code path} (under the root) is a directory reached through directories only. */
+    boolean isDirectory(Path path) throws IOException {
+        Path p = root;
+        for (Path part : root.relativize(path)) {
+            if (part.toString().isEmpty()) break; // the root itself
+            p = p.resolve(part.toString());
+            BasicFileAttributes a = lstat(p);
+            if (a == null || !a.isDirectory()) return false;
+        }
+        return true;
     }
 
     /** "/" or "./" (umoci writes the first): the root itself, harmless. */

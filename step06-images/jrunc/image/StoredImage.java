@@ -22,6 +22,17 @@ public record StoredImage(String name, Descriptor manifest, Descriptor config, L
         return new StoredImage(name, descriptor, config, layers, JSON.readTree(store.readBlob(config.digest())));
     }
 
+    /** The digest to pull this image by (see {@link ImageStore.Entry#pulledDigest}). */
+    public Digest pulledDigest() {
+        return new ImageStore.Entry(name, manifest).pulledDigest();
+    }
+
+    /** The platform the image's config says it was built for. */
+    public Platform platform() {
+        return new Platform(configJson.path("os").asText(""), configJson.path("architecture").asText(""),
+                configJson.hasNonNull("variant") ? configJson.path("variant").asText() : null);
+    }
+
     /** The digests of the uncompressed layers, as the config lists them (bottom first). */
     public List<Digest> diffIds() {
         List<Digest> ids = new ArrayList<>();

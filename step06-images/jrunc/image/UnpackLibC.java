@@ -17,6 +17,9 @@ interface UnpackLibC extends Library {
     /** lsetxattr(2): sets an attribute on the entry itself, never a symlink's target; trusted.* needs CAP_SYS_ADMIN. */
     int lsetxattr(String path, String name, byte[] value, long size, int flags);
 
+    /** lgetxattr(2): the attribute's size, or -1 (ENODATA when it is not set). */
+    long lgetxattr(String path, String name, byte[] value, long size);
+
     int AT_FDCWD = -100;
     int AT_SYMLINK_NOFOLLOW = 0x100;
 

@@ -68,9 +68,9 @@ public final class VerifyingInputStream extends FilterInputStream {
             throw new DigestMismatchException(expected + ": truncated, got " + count
                     + " of " + expectedSize + " bytes");
         }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
-        if (!actual.equals(expected.toString())) {
-            throw new DigestMismatchException("digest mismatch: expected " + expected + ", got " + actual);
+        Digest actual = new Digest("sha256", HexFormat.of().formatHex(sha256.digest()));
+        if (!actual.equals(expected)) {
+            throw new DigestMismatchException("digest mismatch: expected " + expected + ", got " + actual, actual);
         }
     }
 
@@ -81,8 +81,20 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     /** Content that does not match its digest or size: never retried into the store. */
     public static final class DigestMismatchException extends IOException {
+        private final transient Digest actual;
+
         public DigestMismatchException(String message) {
+            this(message, null);
+        }
+
+        public DigestMismatchException(String message, Digest actual) {
             super(message);
+            this.actual = actual;
+        }
+
+        /** The digest the content had, when it was read to the end; else null. */
+        public Digest actual() {
+            return actual;
         }
     }
 }

@@ -34,6 +34,25 @@ public final class Capabilities {
         }
     }
 
+    /** This process's bounding set (CapBnd in /proc/self/status): what any child can get. */
+    public static long boundingSet() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapBnd:")) return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("read /proc/self/status: " + e.getMessage(), e);
+        }
+        return -1;
+    }
+
+    /** The first of names that is not in the bounding set, or null. */
+    public static String missingFrom(long bounding, List<String> names) {
+        if (names == null) return null;
+        for (String name : names) if ((bounding & (1L << NUMBERS.get(name))) == 0) return name;
+        return null;
+    }
+
     public static boolean isAmbientPossible(String name, List<String> permitted,
             List<String> inheritable) {
         return permitted != null && permitted.contains(name) && inheritable != null

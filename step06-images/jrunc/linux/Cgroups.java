@@ -115,19 +115,27 @@ public interface Cgroups {
         }
     }
 
-    /** rmdir deepest first; ours are retried while their last processes exit. */
+    // tag::remove-cgroups[]
+    /**
+     * rmdir deepest first. The container's own directories (those with nothing of ours
+     * below) are retried while their last processes exit. A parent is tried once: EBUSY
+     * there means another container still uses it, and the last one out removes it.
+     */
     static void removeDirectories(List<String> created, Set<String> alsoTry) {
         List<String> all = new ArrayList<>(created);
         for (String extra : alsoTry) if (!all.contains(extra)) all.add(extra);
         all.sort((a, b) -> b.length() - a.length());
         for (String dir : all) {
-            int attempts = created.contains(dir) ? 100 : 1;
+            boolean own = created.contains(dir)
+                    && all.stream().noneMatch(d -> Path.of(d).startsWith(dir) && !d.equals(dir));
+            int attempts = own ? 100 : 1;
             for (int i = 0; i < attempts && LibC.C.rmdir(dir) != 0
                     && Native.getLastError() == LibC.EBUSY; i++) {
                 sleep(20);
             }
         }
     }
+    // end::remove-cgroups[]
 
     static void sleep(long millis) {
         try {

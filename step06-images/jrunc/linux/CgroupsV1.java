@@ -95,6 +95,9 @@ final class CgroupsV1 implements Cgroups {
             setMemoryAndSwap(given(m.limit()), given(m.swap()));
             set("memory", "memory.soft_limit_in_bytes", given(m.reservation()), "memory.reservation");
             set("memory", "memory.swappiness", m.swappiness(), "memory.swappiness");
+            if (Boolean.TRUE.equals(m.disableOOMKiller())) {
+                set("memory", "memory.oom_control", 1L, "memory.disableOOMKiller");
+            }
         }
         if (r.cpu() != null) {
             Spec.Cpu c = r.cpu();

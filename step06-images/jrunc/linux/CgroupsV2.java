@@ -75,6 +75,10 @@ final class CgroupsV2 implements Cgroups {
             set("memory.max", max(limit), "memory.limit");
             set("memory.low", CgroupsV1.given(m.reservation()), "memory.reservation");
             set("memory.swap.max", swapMax(limit, swap), "memory.swap");
+            if (Boolean.TRUE.equals(m.disableOOMKiller())) {
+                warnings.add("linux.resources.memory.disableOOMKiller is ignored: cgroup v2 has"
+                        + " no switch for it");
+            }
         }
         if (r.cpu() != null) {
             Spec.Cpu c = r.cpu();

@@ -32,9 +32,9 @@ public interface LibC extends Library {
     long syscall(long number, Object... args);
 
     /** sethostname(2) / setdomainname(2): per UTS namespace. */
-    int sethostname(String name, long len);
+    int sethostname(byte[] name, long len);
 
-    int setdomainname(String name, long len);
+    int setdomainname(byte[] name, long len);
 
     int chdir(String path);
 
@@ -114,6 +114,8 @@ public interface LibC extends Library {
 
     /** setrlimit(2): per process; raising above the hard limit needs CAP_SYS_RESOURCE. */
     int prlimit(int pid, int resource, long[] newLimit, long[] oldLimit);
+
+    int prlimit(int pid, int resource, Pointer newLimit, Pointer oldLimit);
 
     int socketpair(int domain, int type, int protocol, int[] fds);
 
@@ -235,6 +237,15 @@ public interface LibC extends Library {
     }
 
     /** A sigset_t (glibc: 1024 bits), all clear. */
+    /** A NUL-terminated UTF-8 copy of s in native memory (JNA's String uses jna.encoding). */
+    static Memory cString(String s) {
+        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Memory m = new Memory(bytes.length + 1);
+        m.write(0, bytes, 0, bytes.length);
+        m.setByte(bytes.length, (byte) 0);
+        return m;
+    }
+
     static Memory emptySignalSet() {
         Memory set = new Memory(128);
         set.clear();

@@ -187,6 +187,47 @@ public final class Mounts {
         return flags;
     }
 
+    /**
+     * Makes the mount that holds dir private if it is shared. pivot_root refuses a new root
+     * whose parent mount is shared (EINVAL), and the bind of the rootfs onto itself would
+     * otherwise appear at the parent's peers too (rootfsPropagation "shared" makes "/" one).
+     */
+    public static void makeParentPrivateIfShared(Path dir) {
+        String parent = "/";
+        boolean shared = false;
+        try {
+            dir = dir.toRealPath();
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                String point = unescape(f[4]);
+                // Later lines are mounted on top of earlier ones at the same point.
+                if (dir.startsWith(point) && point.length() >= parent.length()) {
+                    parent = point;
+                    shared = false;
+                    for (int i = 6; !f[i].equals("-"); i++) shared |= f[i].startsWith("shared:");
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+        if (shared) mount(null, parent, null, LibC.MS_PRIVATE, null);
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as \ooo. */
+    static String unescape(String field) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     // tag::pivot-root[]
     /**
      * Makes rootfs "/" and forgets the old root. pivot_root(".", ".") stacks the old root

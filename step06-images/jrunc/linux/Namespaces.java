@@ -21,6 +21,31 @@ public final class Namespaces {
     }
 
     /** The name under /proc/PID/ns/ for a spec type. */
+    // tag::loopback-up[]
+    /**
+     * A new network namespace has only "lo", and it is down: up, as runc does, so that a
+     * server on 127.0.0.1 inside works. SIOCGIFFLAGS/SIOCSIFFLAGS on any socket take a
+     * struct ifreq: the name (16 bytes), then the flags (a short).
+     */
+    public static void loopbackUp() {
+        int fd = (int) LibC.check(LibC.C.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+                "socket", "AF_INET (to bring lo up)");
+        try {
+            com.sun.jna.Memory ifreq = new com.sun.jna.Memory(40);
+            ifreq.clear();
+            ifreq.setString(0, "lo", "US-ASCII");
+            LibC.check(LibC.C.ioctl(fd, new com.sun.jna.NativeLong(SIOCGIFFLAGS), ifreq), "ioctl SIOCGIFFLAGS", "lo");
+            ifreq.setShort(16, (short) (ifreq.getShort(16) | IFF_UP));
+            LibC.check(LibC.C.ioctl(fd, new com.sun.jna.NativeLong(SIOCSIFFLAGS), ifreq), "ioctl SIOCSIFFLAGS", "lo up");
+        } finally {
+            LibC.C.close(fd);
+        }
+    }
+    // end::loopback-up[]
+
+    static final int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 02000000, SIOCGIFFLAGS = 0x8913,
+            SIOCSIFFLAGS = 0x8914, IFF_UP = 1;
+
     public static String procName(String type) {
         return switch (type) {
             case "network" -> "net";

@@ -23,6 +23,33 @@ public final class Rlimits {
         return old[1];
     }
 
+    /**
+     * Limits ready in native memory, to be set by {@link #apply} without allocating: a small
+     * RLIMIT_AS or RLIMIT_DATA makes any further allocation of this JVM fail.
+     */
+    public record Prepared(String[] types, com.sun.jna.Memory[] values) {
+        public static Prepared of(Map<String, long[]> limits) {
+            String[] types = limits.keySet().toArray(new String[0]);
+            com.sun.jna.Memory[] values = new com.sun.jna.Memory[types.length];
+            for (int i = 0; i < types.length; i++) {
+                values[i] = new com.sun.jna.Memory(16);
+                values[i].setLong(0, limits.get(types[i])[0]);
+                values[i].setLong(8, limits.get(types[i])[1]);
+            }
+            return new Prepared(types, values);
+        }
+
+        /** Returns the errno of the first failure, 0 if all were set. */
+        public int apply() {
+            for (int i = 0; i < types.length; i++) {
+                if (LibC.C.prlimit(0, NUMBERS.get(types[i]), values[i], null) != 0) {
+                    return com.sun.jna.Native.getLastError();
+                }
+            }
+            return 0;
+        }
+    }
+
     public static void set(String type, long soft, long hard) {
         LibC.check(LibC.C.prlimit(0, NUMBERS.get(type), new long[] {soft, hard}, null),
                 "setrlimit", type + " soft=" + Long.toUnsignedString(soft) + " hard="

@@ -93,11 +93,15 @@ public final class Seccomp implements AutoCloseable {
     public static synchronized String bind() {
         if (bound != null) return bound;
         for (String path : LIBRARY) {
-            if (Files.exists(Path.of(path))) {
+            if (!Files.exists(Path.of(path))) continue;
+            try {
                 Native.register(Lib.class, NativeLibrary.getInstance(path));
-                bound = path;
-                return path;
+            } catch (UnsatisfiedLinkError e) {
+                throw new IllegalStateException("cannot load " + path + ": " + e.getMessage()
+                        + "\n  hint: apt-get install --reinstall libseccomp2");
             }
+            bound = path;
+            return path;
         }
         throw new IllegalStateException("libseccomp.so.2 not found in " + String.join(", ", LIBRARY)
                 + ": jrunc compiles seccomp filters with it\n  hint: apt-get install libseccomp2");
@@ -147,22 +151,25 @@ public final class Seccomp implements AutoCloseable {
     public boolean addRule(String syscall, int action, List<Condition> conditions) {
         int number = Lib.seccomp_syscall_resolve_name(syscall);
         if (number == -1) return false; // __NR_SCMP_ERROR
-        Memory args = null;
-        if (!conditions.isEmpty()) {
-            args = new Memory(24L * conditions.size()); // struct scmp_arg_cmp
-            for (int i = 0; i < conditions.size(); i++) {
-                Condition c = conditions.get(i);
-                args.setInt(24L * i, c.index());
-                args.setInt(24L * i + 4, OPERATORS.get(c.op()));
-                args.setLong(24L * i + 8, c.value());
-                args.setLong(24L * i + 16, c.valueTwo());
-            }
-        }
-        check(Lib.seccomp_rule_add_array(ctx, action, number, conditions.size(), args),
-                "seccomp_rule_add_array", syscall);
+        check(Lib.seccomp_rule_add_array(ctx, action, number, conditions.size(),
+                argCompares(conditions)), "seccomp_rule_add_array", syscall);
         return true;
     }
     // end::seccomp-rule[]
+
+    /** struct scmp_arg_cmp[]: arg and op (4 bytes each), datum_a and datum_b (8 each). */
+    static Memory argCompares(List<Condition> conditions) {
+        if (conditions.isEmpty()) return null;
+        Memory args = new Memory(24L * conditions.size());
+        for (int i = 0; i < conditions.size(); i++) {
+            Condition c = conditions.get(i);
+            args.setInt(24L * i, c.index());
+            args.setInt(24L * i + 4, OPERATORS.get(c.op()));
+            args.setLong(24L * i + 8, c.value());
+            args.setLong(24L * i + 16, c.valueTwo());
+        }
+        return args;
+    }
 
     /**
      * Installs the filter on the calling thread (every thread with TSYNC). The kernel allows

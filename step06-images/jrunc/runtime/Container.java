@@ -196,7 +196,7 @@ public final class Container {
     static String stateJson(String ociVersion, String id, int pid, String status, String bundle,
             Map<String, String> annotations) {
         ObjectNode json = SpecLoader.JSON.createObjectNode();
-        json.put("ociVersion", ociVersion).put("id", id).put("status", status).put("pid", pid)
+        json.put("ociVersion", ociVersion == null ? "" : ociVersion).put("id", id).put("status", status).put("pid", pid)
                 .put("bundle", bundle);
         if (annotations != null && !annotations.isEmpty()) {
             annotations.forEach(json.putObject("annotations")::put);
@@ -242,18 +242,18 @@ public final class Container {
      */
     public void destroy(boolean runPoststop) {
         cgroups().destroy();
-        RuntimeException hookFailure = null;
+        RuntimeException unreadable = null;
         if (runPoststop && !state.isCreating() && state.bundle() != null) {
             try {
                 Spec spec = spec();
-                Hooks.run(spec.hooks() == null ? null : spec.hooks().poststop(), "poststop",
-                        stateJson("stopped"));
+                Hooks.runAllLoggingFailures(spec.hooks() == null ? null : spec.hooks().poststop(),
+                        "poststop", stateJson("stopped"));
             } catch (RuntimeException e) {
-                hookFailure = e; // the container is gone either way; report after cleaning up
+                unreadable = e; // the container is gone either way; report after cleaning up
             }
         }
         removeDirectory(dir);
-        if (hookFailure != null) Log.warn(hookFailure.getMessage());
+        if (unreadable != null) Log.warn(unreadable.getMessage());
     }
 
     static void removeDirectory(Path dir) {

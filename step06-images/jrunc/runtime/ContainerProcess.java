@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
 import jrunc.linux.Capabilities;
 import jrunc.linux.LibC;
 import jrunc.linux.Rlimits;
@@ -130,15 +134,22 @@ public final class ContainerProcess {
     }
     // end::verify-cwd[]
 
-    /** process.rlimits that raise (raising = true) or do not raise the current hard limit. */
+    /** process.rlimits that raise the current hard limit: set now, while we may. */
     static void setLimits(Spec.Process p, boolean raising) {
-        if (p.rlimits() == null) return;
+        limits(p, true).forEach((type, l) -> Rlimits.set(type, l[0], l[1]));
+    }
+
+    /** process.rlimits that raise (raising = true) or do not raise the current hard limit. */
+    static Map<String, long[]> limits(Spec.Process p, boolean raising) {
+        Map<String, long[]> limits = new LinkedHashMap<>();
+        if (p.rlimits() == null) return limits;
         for (Spec.Rlimit r : p.rlimits()) {
             long hard = r.hard().longValue();
             if (Long.compareUnsigned(hard, Rlimits.hardLimit(r.type())) > 0 == raising) {
-                Rlimits.set(r.type(), r.soft().longValue(), hard);
+                limits.put(r.type(), new long[] {r.soft().longValue(), hard});
             }
         }
+        return limits;
     }
 
     /**
@@ -149,55 +160,65 @@ public final class ContainerProcess {
      * for start, raises it for the load alone and drops it right after (see loadFilter).
      */
     static List<String> permittedUntilSeccomp(Spec.Process p, boolean seccomp) {
-        List<String> permitted = p.capabilities().permitted() == null ? List.of()
-                : p.capabilities().permitted();
-        if (!seccomp || Boolean.TRUE.equals(p.noNewPrivileges())
-                || permitted.contains("CAP_SYS_ADMIN")) {
-            return permitted;
-        }
-        List<String> withSysAdmin = new ArrayList<>(permitted);
-        withSysAdmin.add("CAP_SYS_ADMIN");
-        return withSysAdmin;
+        List<String> permitted = p.capabilities().permitted();
+        return seccomp && !Boolean.TRUE.equals(p.noNewPrivileges())
+                ? withSysAdmin(permitted) : permitted;
+    }
+
+    static List<String> withSysAdmin(List<String> capabilities) {
+        List<String> more = new ArrayList<>(capabilities == null ? List.of() : capabilities);
+        more.add("CAP_SYS_ADMIN");
+        return more;
     }
 
     // tag::seccomp-load[]
     /**
-     * The filter goes on last: from here on it judges this JVM too, which only has to make
-     * capset (without no_new_privs) and execve.
+     * Last before execve: from here on the filter judges this JVM too, which then makes
+     * only capset (without no_new_privs) and execve.
      */
     static void loadFilter(Seccomp filter, Spec.Process p) {
         Spec.Capabilities caps = p.capabilities();
-        boolean raise = caps != null && !Boolean.TRUE.equals(p.noNewPrivileges());
-        if (raise) {
-            List<String> effective = new ArrayList<>(List.of("CAP_SYS_ADMIN"));
-            if (caps.effective() != null) effective.addAll(caps.effective());
-            Capabilities.set(effective, permittedUntilSeccomp(p, true), caps.inheritable());
+        boolean privileged = caps != null && !Boolean.TRUE.equals(p.noNewPrivileges());
+        if (privileged) { // the kernel's rule: no_new_privs or CAP_SYS_ADMIN in effect
+            Capabilities.set(withSysAdmin(caps.effective()),
+                    withSysAdmin(caps.permitted()), caps.inheritable());
         }
         filter.load();
-        if (raise) Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+        if (privileged) {
+            Capabilities.set(caps.effective(), caps.permitted(), caps.inheritable());
+        }
     }
     // end::seccomp-load[]
 
     // tag::exec[]
-    /** execve with the JVM's leftovers cleaned; returns only by throwing. */
+    /**
+     * execve with the JVM's leftovers cleaned; returns only by throwing. The other limits
+     * come last, with everything execve needs in native memory already: under a small
+     * RLIMIT_AS, RLIMIT_DATA or RLIMIT_NPROC this JVM can no longer map memory or start
+     * a thread, and the new program is checked against them from its first page on.
+     * The filter comes after the limits, as in runc, so that it never judges setrlimit.
+     */
     public static void exec(String program, Spec.Process p, String[] env, int keepFds,
             Seccomp filter) {
-        setLimits(p, false); // last: a low RLIMIT_AS or RLIMIT_NPROC would stop the JVM itself
         Spec.User user = p.user();
         LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
         LibC.check(LibC.C.sigprocmask(LibC.SIG_SETMASK, LibC.emptySignalSet(), null),
                 "sigprocmask", "SIG_SETMASK");
         LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,
                 LibC.CLOSE_RANGE_CLOEXEC), "close_range", (3 + keepFds) + "..~0");
-        byte[] bytes = com.sun.jna.Native.toByteArray(program);
-        Memory path = new Memory(bytes.length);
-        path.write(0, bytes, 0, bytes.length);
-        StringArray argv = new StringArray(p.args().toArray(new String[0]));
-        StringArray envp = new StringArray(env);
-        if (filter != null) loadFilter(filter, p);
-        LibC.C.execve(path, argv, envp);
-        int errno = com.sun.jna.Native.getLastError();
-        throw new JruncException(errno == LibC.ENOENT ? 127 : 126, "exec " + program + ": "
+        Rlimits.Prepared limits = Rlimits.Prepared.of(limits(p, false));
+        Memory path = LibC.cString(program);
+        StringArray argv = new StringArray(p.args().toArray(new String[0]), "UTF-8");
+        StringArray envp = new StringArray(env, "UTF-8");
+        int errno = limits.apply();
+        String failed = "setrlimit (process.rlimits) before exec " + program;
+        if (errno == 0) {
+            if (filter != null) loadFilter(filter, p);
+            LibC.C.execve(path, argv, envp);
+            errno = com.sun.jna.Native.getLastError();
+            failed = "exec " + program;
+        }
+        throw new JruncException(errno == LibC.ENOENT ? 127 : 126, failed + ": "
                 + LibC.C.strerrorname_np(errno) + " (" + LibC.C.strerror(errno) + ")");
     }
     // end::exec[]

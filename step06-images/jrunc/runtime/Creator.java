@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import jrunc.linux.Capabilities;
 import jrunc.linux.Cgroups;
@@ -52,6 +54,7 @@ public final class Creator {
             throw new SpecException("root.path: " + rootfs + " is not a directory (ENOENT)");
         }
         checkConsole(spec, o.consoleSocket(), o.relayTerminal());
+        checkCapabilities(spec.process());
         Spec.Linux linux = spec.linux();
         Container container = Container.reserve(o.root(), State.creating(spec.ociVersion(),
                 o.id(), bundle.toString(), rootfs.toString(), Instant.now().toString(),
@@ -72,7 +75,7 @@ public final class Creator {
             cgroups = Cgroups.of(linux == null ? null : linux.cgroupsPath(), o.id(), List.of());
             container.recordCgroups(cgroups.missing()); // a kill while making them leaves them named
             cgroups.create(linux == null ? null : linux.resources());
-            container.recordCgroups(cgroups.created());
+            container.recordCgroups(withSharedParents(o.root(), o.id(), cgroups.created()));
             Log.debug("cgroup " + cgroups.directory("memory") + " ready (made " + cgroups.created() + ")");
             cgroups.warnings().forEach(Log::warn);
             boolean inUserNamespace = Namespaces.find(spec, "user") != null;
@@ -121,6 +124,60 @@ public final class Creator {
         }
     }
     // end::create[]
+
+    /**
+     * Adds the parents of our cgroup that another container of this root made and still
+     * lists: whichever of us is deleted last removes them (a busy parent is left, not retried).
+     */
+    static List<String> withSharedParents(Path root, String id, List<String> created) {
+        Set<String> theirs = new java.util.HashSet<>();
+        try (var dirs = Files.list(root)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String other = d.getFileName().toString();
+                if (other.equals(id) || !Files.exists(d.resolve("state.json"))) continue;
+                try {
+                    theirs.addAll(Container.load(root, other).state().cgroupsCreated());
+                } catch (RuntimeException goneMeanwhile) {
+                    // deleted while we looked: its directories are gone or going
+                }
+            }
+        } catch (IOException e) {
+            return created;
+        }
+        List<String> all = new ArrayList<>(created);
+        for (String dir : created) {
+            for (Path p = Path.of(dir).getParent(); p != null; p = p.getParent()) {
+                if (theirs.contains(p.toString()) && !all.contains(p.toString())) all.add(p.toString());
+            }
+        }
+        return all;
+    }
+
+    /**
+     * A capability outside our bounding set cannot be given to any process we start: say
+     * so now by name, as runc fails create (the bounding set itself may list it: runc and
+     * jrunc then leave it out).
+     */
+    static void checkCapabilities(Spec.Process process) {
+        Spec.Capabilities caps = process.capabilities();
+        if (caps == null) return;
+        long bounding = Capabilities.boundingSet();
+        Map<String, List<String>> sets = new LinkedHashMap<>();
+        sets.put("effective", caps.effective());
+        sets.put("permitted", caps.permitted());
+        sets.put("inheritable", caps.inheritable());
+        sets.put("ambient", caps.ambient());
+        sets.forEach((set, names) -> {
+            String missing = Capabilities.missingFrom(bounding, names);
+            if (missing != null) {
+                throw new SpecException("process.capabilities." + set + ": " + missing
+                        + " is not in jrunc's capability bounding set (CapBnd in"
+                        + " /proc/self/status), so no process it starts can have it (EPERM)\n"
+                        + "  hint: remove " + missing + " from process.capabilities, or run jrunc"
+                        + " where the bounding set has it");
+            }
+        });
+    }
 
     static void checkConsole(Spec spec, String consoleSocket, boolean relay) {
         if (spec.process().isTerminal() && consoleSocket == null && !relay) {

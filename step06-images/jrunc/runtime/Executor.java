@@ -36,12 +36,14 @@ public final class Executor {
     public static int exec(Options o) {
         Container c = Container.load(o.root(), o.id());
         String status = c.status();
-        if (!status.equals("running")) {
+        // As runc: a created container's namespaces exist already, only its program waits.
+        if (!status.equals("running") && !status.equals("created")) {
             throw new JruncException("cannot exec in container " + o.id() + ": it is " + status);
         }
         Spec spec = c.spec();
         jrunc.spec.SpecValidator.validateProcess(o.process()).forEach(Log::warn);
         checkTerminal(o);
+        Creator.checkCapabilities(o.process());
         Creator.becomeSubreaper();
         int initPid = c.state().pid();
         int pid;
@@ -103,10 +105,7 @@ public final class Executor {
     }
     // end::exec[]
 
-    /**
-     * Starts the helper JVM in the container's namespaces and its tree: from a thread that
-     * joined them, or through nsenter where a thread cannot (a user or time namespace).
-     */
+    /** libseccomp loaded here, so the helper finds it; without it, exec fails (fail closed). */
     static void bindSeccomp() {
         try {
             jrunc.linux.Seccomp.bind();
@@ -115,9 +114,13 @@ public final class Executor {
         }
     }
 
+    /**
+     * Starts the helper JVM in the container's namespaces and its tree: from a thread that
+     * joined them, or through nsenter where a thread cannot (a user or time namespace).
+     */
     static int spawnHelper(Spec spec, int initPid, int viewNs, boolean viaNsenter,
             InitLauncher.Fds fds, List<Integer> launchOnly, int preserveFds, int syncEnd) {
-        String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH,
+        String[] env = {"PATH=" + ContainerProcess.DEFAULT_PATH, InitLauncher.UTF8_LOCALE,
             // No /proc in the tree: the loader finds libjli.so ($ORIGIN) here.
             "LD_ORIGIN_PATH=" + RuntimeFiles.JDK + "/bin"};
         String[] java = {RuntimeFiles.JDK + "/bin/java", "@" + RuntimeFiles.ARGS};
@@ -203,6 +206,30 @@ public final class Executor {
     }
 
     static String nsPath(int initPid, String type) {
-        return "/proc/" + initPid + "/ns/" + Namespaces.procName(type);
+        return type.equals("cgroup") ? cgroupNamespacePath(initPid)
+                : "/proc/" + initPid + "/ns/" + Namespaces.procName(type);
+    }
+
+    /**
+     * unshare(CLONE_NEWCGROUP) is per thread: until start, only the init JVM's thread that
+     * will exec the program is in the container's cgroup namespace, and /proc/PID/ns/cgroup
+     * (the main thread's) still names the one it came from. Take that thread's.
+     */
+    static String cgroupNamespacePath(int initPid) {
+        Path process = Path.of("/proc/" + initPid + "/ns/cgroup");
+        try (var threads = Files.list(Path.of("/proc/" + initPid + "/task"))) {
+            Path leaderNs = Files.readSymbolicLink(process);
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                Path ns = thread.resolve("ns/cgroup");
+                try {
+                    if (!Files.readSymbolicLink(ns).equals(leaderNs)) return ns.toString();
+                } catch (IOException threadExited) {
+                    // a JVM thread that ended meanwhile: not the one
+                }
+            }
+        } catch (IOException e) {
+            throw new JruncException("read the cgroup namespace of init " + initPid + ": " + e);
+        }
+        return process.toString();
     }
 }

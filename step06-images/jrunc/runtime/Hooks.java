@@ -16,13 +16,33 @@ public final class Hooks {
 
     // tag::run-hook[]
     public static void run(List<Spec.Hook> hooks, String phase, String stateJson) {
+        run(hooks, phase, stateJson, 0);
+    }
+
+    /** first: the index of hooks[0] in the phase's list, for the name in errors. */
+    static void run(List<Spec.Hook> hooks, String phase, String stateJson, int first) {
         if (hooks == null) return;
         for (int i = 0; i < hooks.size(); i++) {
             Spec.Hook hook = hooks.get(i);
-            String name = "hooks." + phase + "[" + i + "] " + hook.path();
+            String name = "hooks." + phase + "[" + (first + i) + "] " + hook.path();
             int status = runOne(hook, stateJson, name);
             if (status != 0) {
                 throw new JruncException(name + ": exited with status " + status);
+            }
+        }
+    }
+
+    /**
+     * poststart and poststop: the container runs (or is gone) whatever a hook says, so a
+     * failure is logged and the next hook still runs (runtime-spec).
+     */
+    public static void runAllLoggingFailures(List<Spec.Hook> hooks, String phase, String stateJson) {
+        if (hooks == null) return;
+        for (int i = 0; i < hooks.size(); i++) {
+            try {
+                run(List.of(hooks.get(i)), phase, stateJson, i);
+            } catch (JruncException e) {
+                Log.warn(e.getMessage());
             }
         }
     }

@@ -1,5 +1,6 @@
 package jrunc.runtime;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,9 +29,9 @@ public final class Init {
     /** Classes used after pivot_root: the JDK cannot load them from the host's disk then. */
     static final List<Class<?>> USED_AFTER_PIVOT = List.of(ContainerProcess.class,
             JruncException.class, LibC.SyscallException.class, Hooks.class,
-            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, Capabilities.class,
-            SyncChannel.class, Mounts.class, Console.class, jrunc.linux.Seccomp.class,
-            com.sun.jna.StringArray.class);
+            jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, jrunc.linux.Rlimits.Prepared.class,
+            com.sun.jna.StringArray.class, Capabilities.class,
+            SyncChannel.class, Mounts.class, Console.class, Seccomp.class);
 
     private Init() {}
 
@@ -96,12 +97,9 @@ public final class Init {
         Path rootfs = Path.of(config.rootfs());
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);
-        if (spec.linux().namespaces().stream().anyMatch(ns -> ns.type().equals("cgroup")
-                && (ns.path() == null || ns.path().isEmpty()))) {
-            // Now that the runtime moved us into the container's cgroup, it becomes "/".
-            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-        }
         prepareRootfs(spec, rootfs, cgroups);
+        newCgroupNamespace(spec);
+        makeCwd(rootfs, spec.process().cwd());
         int slave = config.consoleFd() < 0 ? -1 : openConsole(rootfs, config);
         String state = stateJson(spec, config, hostPid, "created");
         Hooks.run(spec.hooks() == null ? null : spec.hooks().createContainer(),
@@ -113,6 +111,8 @@ public final class Init {
             Mounts.writeFile("/proc/self/oom_score_adj", spec.process().oomScoreAdj().toString());
         }
         setHostname(spec);
+        Spec.Namespace network = Namespaces.find(spec, "network");
+        if (network != null && !Namespaces.hasPath(network)) Namespaces.loopbackUp();
         // runc reads /etc/passwd inside the finished container: a masked one has no users.
         boolean passwdMasked = spec.linux().maskedPaths() != null
                 && spec.linux().maskedPaths().contains("/etc/passwd");
@@ -153,13 +153,35 @@ public final class Init {
     }
     // end::waiting-init[]
 
+    /**
+     * Now that the runtime moved us into the container's cgroup, it becomes the new
+     * namespace's "/". After the mounts: inside the namespace, mountinfo no longer shows the
+     * host's hierarchies at "/", and the "cgroup" mount binds from them.
+     */
+    static void newCgroupNamespace(Spec spec) {
+        Spec.Namespace cgroup = Namespaces.find(spec, "cgroup");
+        if (cgroup != null && !Namespaces.hasPath(cgroup)) {
+            LibC.check(LibC.C.unshare(LibC.CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+        }
+    }
+
+    /** As runc: a missing process.cwd is made (root's, 0755), after the mounts it may be on. */
+    static void makeCwd(Path rootfs, String cwd) {
+        try (InRoot root = InRoot.open(rootfs); InRoot.Fd dir = root.mkdirs(cwd, "process.cwd")) {
+            // made or already there; the container's user changes into it later
+        }
+    }
+
     // tag::prepare-rootfs[]
     static void prepareRootfs(Spec spec, Path rootfs, Cgroups cgroups) {
-        // Mount events must not travel back to the host: slave by default.
-        String propagation = spec.linux() == null ? null : spec.linux().rootfsPropagation();
-        long flags = propagation == null || propagation.isEmpty()
-                ? LibC.MS_SLAVE | LibC.MS_REC : propagationFlags(propagation) | LibC.MS_REC;
+        // Mount events must not travel back to the host: slave by default, private or slave
+        // recursively when asked (a host mount still shared would carry them). An unbindable
+        // tree could not be bound into the rootfs: that waits until after pivot_root.
+        String p = spec.linux() == null ? null : spec.linux().rootfsPropagation();
+        long flags = p == null || p.isEmpty() || p.endsWith("unbindable") ? LibC.MS_SLAVE | LibC.MS_REC
+                : p.endsWith("shared") ? propagationFlags(p) : propagationFlags(p) | LibC.MS_REC;
         Mounts.mount(null, "/", null, flags, null);
+        Mounts.makeParentPrivateIfShared(rootfs); // "shared" made it so; pivot_root refuses that
         // pivot_root needs the new root to be a mount point: bind it onto itself.
         Mounts.mount(rootfs.toString(), rootfs.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
         boolean devFromHost = false;
@@ -179,13 +201,15 @@ public final class Init {
     }
     // end::prepare-rootfs[]
 
+    /** "rshared" is "shared" for every mount below too. */
     static long propagationFlags(String name) {
-        return switch (name.replaceFirst("^r", "")) {
+        long flag = switch (name.replaceFirst("^r", "")) {
             case "shared" -> LibC.MS_SHARED;
             case "slave" -> LibC.MS_SLAVE;
             case "unbindable" -> LibC.MS_UNBINDABLE;
             default -> LibC.MS_PRIVATE;
         };
+        return name.startsWith("r") ? flag | LibC.MS_REC : flag;
     }
 
     /** A pty from the container's devpts; its master goes to --console-socket (or jrunc run). */
@@ -203,13 +227,14 @@ public final class Init {
     }
 
     static void setHostname(Spec spec) {
+        // The kernel takes bytes: the UTF-8 length, not the number of chars.
         if (spec.hostname() != null && !spec.hostname().isEmpty()) {
-            LibC.check(LibC.C.sethostname(spec.hostname(), spec.hostname().length()),
-                    "sethostname", spec.hostname());
+            byte[] name = spec.hostname().getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.C.sethostname(name, name.length), "sethostname", spec.hostname());
         }
         if (spec.domainname() != null && !spec.domainname().isEmpty()) {
-            LibC.check(LibC.C.setdomainname(spec.domainname(), spec.domainname().length()),
-                    "setdomainname", spec.domainname());
+            byte[] name = spec.domainname().getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.C.setdomainname(name, name.length), "setdomainname", spec.domainname());
         }
     }
 
@@ -229,10 +254,12 @@ public final class Init {
             Mounts.mount(null, "/", null, Mounts.lockedFlags("/") | LibC.MS_BIND
                     | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
         }
+        // tag::root-propagation[]
+        // The rootfs was private for pivot_root; now it gets the propagation asked for.
         if (linux != null && linux.rootfsPropagation() != null && !linux.rootfsPropagation().isEmpty()) {
-            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation())
-                    | (linux.rootfsPropagation().startsWith("r") ? LibC.MS_REC : 0), null);
+            Mounts.mount(null, "/", null, propagationFlags(linux.rootfsPropagation()), null);
         }
+        // end::root-propagation[]
     }
 
     /**

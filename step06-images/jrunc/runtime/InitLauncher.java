@@ -106,10 +106,18 @@ final class InitLauncher {
      * JVM options for a short life. The attach mechanism is off (no socket in a shared /tmp);
      * a library search path keeps JNA from forking "ldconfig -p" into the container.
      */
+    /**
+     * JDK 17 takes the encoding of file names (sun.jnu.encoding) from the locale only: under
+     * LC_ALL=C a Path could not hold "é". glibc 2.35+ has C.UTF-8 built in.
+     */
+    static final String UTF8_LOCALE = "LC_ALL=C.UTF-8";
+
     static List<String> jvmOptions() {
         return new ArrayList<>(List.of("-XX:-MaxFDLimit", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-XX:+DisableAttachMechanism",
                 "--enable-native-access=ALL-UNNAMED", "-Djna.nounpack=true",
+                // Strings cross JNA as UTF-8 whatever the caller's locale (file names are bytes).
+                "-Djna.encoding=UTF-8", "-Dfile.encoding=UTF-8",
                 "-Djna.platform.library.path=/usr/lib:/lib"));
     }
 
@@ -157,7 +165,7 @@ final class InitLauncher {
                 }
             };
             return Spawn.spawn(setup, cmd.get(0), cmd.toArray(new String[0]),
-                    new String[] {"PATH=" + ContainerProcess.DEFAULT_PATH},
+                    new String[] {"PATH=" + ContainerProcess.DEFAULT_PATH, UTF8_LOCALE},
                     fds.layout(preserveFds, syncEnd));
         } finally {
             fds.close();

@@ -45,12 +45,7 @@ public final class Lifecycle {
             LibC.C.close(fd);
         }
         LibC.C.unlink(fifo);
-        if (poststart.isEmpty()) return;
-        try {
-            Hooks.run(poststart, "poststart", running);
-        } catch (JruncException e) {
-            Log.warn(e.getMessage()); // runc: a poststart failure is only logged
-        }
+        Hooks.runAllLoggingFailures(poststart, "poststart", running); // runc only logs them
     }
     // end::start[]
 

@@ -44,7 +44,7 @@ public final class SpecValidator {
     }
 
     private void check(Spec spec) {
-        require(spec.ociVersion() != null, "ociVersion: required field is missing");
+        // ociVersion is required by the spec, but runc runs a config without it: so do we.
         require(spec.root() != null, "root: required field is missing");
         require(spec.root().path() != null && !spec.root().path().isEmpty(),
                 "root.path: required field is missing");
@@ -63,7 +63,8 @@ public final class SpecValidator {
                     + " namespace (add {\"type\": \"uts\"} to linux.namespaces)");
         }
         require(namespaces.contains("mount"), "linux.namespaces: jrunc needs a mount namespace"
-                + " (add {\"type\": \"mount\"})");
+                + " (add {\"type\": \"mount\"}): without one, pivot_root and the container's"
+                + " mounts would change the caller's mount namespace and outlive the container");
         checkMounts(spec.mounts());
         checkHooks(spec.hooks());
         if (spec.linux() != null) checkLinux(spec.linux(), namespaces);
@@ -73,6 +74,13 @@ public final class SpecValidator {
         require(p.args() != null && !p.args().isEmpty(), "process.args: must name a program");
         require(p.cwd() != null && !p.cwd().isEmpty(), "process.cwd: required field is missing");
         require(p.cwd().startsWith("/"), "process.cwd: must be an absolute path, got " + p.cwd());
+        if (p.env() != null) {
+            for (int i = 0; i < p.env().size(); i++) {
+                String e = p.env().get(i);
+                require(e != null && e.indexOf('=') > 0, "process.env[" + i + "]: " + e
+                        + " is not NAME=VALUE (a name and '=' are required)");
+            }
+        }
         unsupported(p.commandLine(), "process.commandLine");
         unsupported(p.scheduler(), "process.scheduler");
         unsupported(p.ioPriority(), "process.ioPriority");
@@ -81,14 +89,16 @@ public final class SpecValidator {
             // Fail closed where the label would mean something; elsewhere no runtime can apply it.
             require(!lsmEnabled("apparmor"), "process.apparmorProfile: AppArmor is enabled on this"
                     + " host and jrunc cannot apply the profile " + p.apparmorProfile()
-                    + "; remove the field to run the process unconfined");
+                    + "; remove the field to run the process unconfined\n  hint: podman and"
+                    + " docker leave it out with --security-opt apparmor=unconfined");
             warnings.add("process.apparmorProfile " + p.apparmorProfile() + " is ignored: AppArmor"
                     + " is not enabled on this host");
         }
         if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty()) {
             require(!lsmEnabled("selinux"), "process.selinuxLabel: SELinux is enabled on this host"
                     + " and jrunc cannot apply the label " + p.selinuxLabel()
-                    + "; remove the field to run the process unlabelled");
+                    + "; remove the field to run the process unlabelled\n  hint: podman and"
+                    + " docker leave it out with --security-opt label=disable");
             warnings.add("process.selinuxLabel " + p.selinuxLabel() + " is ignored: SELinux is not"
                     + " enabled on this host");
         }
@@ -434,10 +444,11 @@ public final class SpecValidator {
         unsupported(r.unified(), "linux.resources.unified");
         if (r.memory() != null) {
             Spec.Memory m = r.memory();
-            unsupported(m.kernel(), "linux.resources.memory.kernel");
-            unsupported(m.kernelTCP(), "linux.resources.memory.kernelTCP");
-            require(!Boolean.TRUE.equals(m.disableOOMKiller()),
-                    "linux.resources.memory.disableOOMKiller: true is not supported by jrunc");
+            // Kernel memory accounting has no limit of its own since Linux 5.4 (as runc, warn).
+            if (m.kernel() != null || m.kernelTCP() != null) {
+                warnings.add("linux.resources.memory.kernel and kernelTCP are ignored: current"
+                        + " kernels have no separate kernel memory limit");
+            }
             require(m.swap() == null || m.limit() == null || m.swap() < 0 || m.swap() >= m.limit(),
                     "linux.resources.memory.swap: must be at least memory.limit (it counts"
                             + " memory plus swap)");

@@ -22,7 +22,7 @@ public final class ImagesCommand implements Callable<Integer> {
             System.out.printf(format, "REFERENCE", "DIGEST", "SIZE", "CREATED");
             for (ImageStore.Entry e : s.list()) {
                 StoredImage image = StoredImage.load(s, e);
-                System.out.printf(format, e.name(), e.manifest().digest().toString().substring(0, 19),
+                System.out.printf(format, e.name(), e.pulledDigest().toString().substring(0, 19),
                         human(image.size()), created(image.configJson().path("created").asText("")));
             }
             return 0;

@@ -7,6 +7,7 @@ import jrunc.image.Progress;
 import jrunc.image.Puller;
 import jrunc.image.RegistryClient;
 import jrunc.image.StoredImage;
+import jrunc.image.UnpackLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +31,14 @@ public final class PullCommand implements Callable<Integer> {
             description = "registry credentials (else $JRUNC_REGISTRY_USER/$JRUNC_REGISTRY_PASSWORD, else ~/.docker/config.json)")
     String creds;
 
+    @Option(names = "--max-layer-size", paramLabel = "SIZE",
+            description = "refuse a layer that unpacks to more (default: $" + UnpackLimits.LAYER_ENV + " or 8g)")
+    String maxLayerSize;
+
+    @Option(names = "--max-image-size", paramLabel = "SIZE",
+            description = "refuse an image whose layers unpack to more (default: $" + UnpackLimits.IMAGE_ENV + " or 32g)")
+    String maxImageSize;
+
     @Option(names = {"-q", "--quiet"}, description = "print only the manifest digest")
     boolean quiet;
 
@@ -43,9 +52,10 @@ public final class PullCommand implements Callable<Integer> {
             Platform wanted = platform != null ? Platform.parse(platform) : Platform.host();
             RegistryClient client = RegistryClient.forCommand(reference, insecure, creds);
             Progress progress = Progress.forStderr(quiet);
-            StoredImage image = new Puller(store.open(), progress).pull(client, reference, wanted);
+            UnpackLimits limits = UnpackLimits.of(maxLayerSize, maxImageSize, System.getenv());
+            StoredImage image = new Puller(store.open(), progress, limits).pull(client, reference, wanted);
             if (!quiet) System.err.println("pulled " + reference + " (" + wanted + ")");
-            System.out.println(image.manifest().digest());
+            System.out.println(image.pulledDigest());
             return 0;
         } catch (Exception e) {
             return Failure.report("pull", e);

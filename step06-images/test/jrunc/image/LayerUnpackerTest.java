@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import jrunc.image.harness.OciLayoutWriter;
+import jrunc.image.harness.RawTar;
 import jrunc.image.harness.TarBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +77,54 @@ class LayerUnpackerTest {
                 .file("f", "x".getBytes(), 0644, 0, 0, Map.of("trusted.overlay.opaque", "y", "user.ok", "1")).build()), "sha256:test", root);
         var view = Files.getFileAttributeView(root.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
         assertEquals(List.of("ok"), view.list());
+    }
+
+    @Test
+    void aNameThatIsNotUtf8IsRefusedWithItsBytes() throws IOException {
+        byte[] tar = new RawTar().file(new byte[] {'b', 'a', 'd', (byte) 0xff}, new byte[0], 0644, 0, Map.of()).build();
+        var e = assertThrows(IOException.class, () -> new LayerUnpacker(LayerUnpacker.Mode.FLATTEN)
+                .applyTar(new ByteArrayInputStream(tar), "sha256:test", root()));
+        assertEquals("layer sha256:test: entry 626164ff (hex) is a file name that is not valid UTF-8;"
+                + " jrunc supports UTF-8 names only", e.getMessage());
+    }
+
+    @Test
+    void aFlattenedLayerKeepsTheAttributesOfTheDirectoriesItWritesInto() throws IOException {
+        Path root = root();
+        flatten(new TarBuilder().dir("tmp", 01777), root);
+        flatten(new TarBuilder().file("tmp/x", "x", 0644), root);
+        assertEquals(01777, (int) Files.getAttribute(root.resolve("tmp"), "unix:mode") & 07777);
+        assertEquals(TarBuilder.MTIME, Files.getLastModifiedTime(root.resolve("tmp")));
+    }
+
+    @Test
+    void directoryTimesAreNeverSetThroughASymlinkThatReplacedADirectory() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("outside/b"));
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(outside);
+        flatten(new TarBuilder().dir("a", 0755).dir("a/b", 0755).symlink("a", outside.getParent().toString()), root());
+        assertEquals(before, Files.getLastModifiedTime(outside));
+    }
+
+    @Test
+    void anImpliedDirectoryTakesTheAttributesOfTheVisibleDirectoryBelow() throws IOException {
+        Privileged.requireRoot(); // whiteouts are device nodes
+        List<Path> topFirst = List.of(overlayLayer("3", new TarBuilder().file("t/x", "x", 0644).file("d/f", "f", 0644)),
+                overlayLayer("2", new TarBuilder().file(".wh.d", "", 0644)),
+                overlayLayer("1", new TarBuilder().dir("t", 01777).dir("d", 0700)));
+        Path upper = Files.createDirectories(tmp.resolve("upper"));
+        ImpliedDirs.copyUp(topFirst, upper);
+        assertEquals(01777, (int) Files.getAttribute(upper.resolve("t"), "unix:mode") & 07777);
+        assertEquals(TarBuilder.MTIME, Files.getLastModifiedTime(upper.resolve("t")));
+        assertEquals(0755, (int) Files.getAttribute(upper.resolve("d"), "unix:mode") & 07777,
+                "the 0700 d below was deleted by a whiteout: nothing to copy");
+        assertEquals(0755, (int) Files.getAttribute(upper, "unix:mode") & 07777, "the merged root: no ./ entry");
+    }
+
+    private Path overlayLayer(String name, TarBuilder tar) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("layer" + name));
+        ImpliedDirs.write(dir, new LayerUnpacker(LayerUnpacker.Mode.OVERLAY_LAYER)
+                .applyTar(new ByteArrayInputStream(tar.build()), "sha256:" + name, dir));
+        return dir;
     }
 
     @Test

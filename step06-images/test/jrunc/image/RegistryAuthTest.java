@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
@@ -106,6 +107,51 @@ class RegistryAuthTest {
         assertEquals(Optional.of(new Credentials(USER, PASSWORD)),
                 Credentials.lookup(basic.host(), null, Map.of(), config));
         assertEquals(Optional.empty(), Credentials.lookup("other.example.com", null, Map.of(), config));
+    }
+
+    @Test
+    void aCredentialHelperNamedInTheDockerConfigIsAskedAsDockerAsksIt() throws IOException {
+        // Knows alice's password for this registry only, as docker-credential-pass would.
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Files.writeString(bin.resolve("docker-credential-workshop"), """
+                #!/bin/sh
+                read -r server
+                if [ "$1" = get ] && [ "$server" = "%s" ]; then
+                  echo '{"ServerURL":"'"$server"'","Username":"%s","Secret":"%s"}'
+                else
+                  echo "credentials not found in native keychain"; exit 1
+                fi
+                """.formatted(basic.host(), USER, PASSWORD));
+        Files.setPosixFilePermissions(bin.resolve("docker-credential-workshop"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        // credHelpers wins over credsStore (whose helper does not exist), as in docker.
+        Path docker = Files.createDirectories(tmp.resolve("docker"));
+        Files.writeString(docker.resolve("config.json"), "{\"credsStore\": \"missing\", \"credHelpers\": {\""
+                + basic.host() + "\": \"workshop\"}}");
+        var r = Command.javaMain("jrunc.image.cli.ImageCli", "pull", "-q", "--store", tmp.resolve("store").toString(),
+                basic.host() + "/private/busybox:1")
+                .env("DOCKER_CONFIG", docker.toString()).env("PATH", bin + ":" + System.getenv("PATH")).run();
+        r.assertExit(0);
+        assertTrue(r.stdout().matches("sha256:[0-9a-f]{64}\n"), r.stdout());
+
+        Files.writeString(docker.resolve("config.json"), "{\"credsStore\": \"missing\"}");
+        var e = assertThrows(IllegalArgumentException.class, () -> Credentials.lookup(basic.host(), null, Map.of(),
+                docker.resolve("config.json")));
+        assertTrue(e.getMessage().startsWith("cannot run docker-credential-missing, the credential helper "
+                + docker.resolve("config.json") + " names for " + basic.host() + " - is it installed and on PATH? ("),
+                e.getMessage());
+    }
+
+    @Test
+    void aMalformedDockerConfigIsAWarningAndThePullGoesOnAnonymously() throws IOException {
+        Path docker = Files.createDirectories(tmp.resolve("docker"));
+        Files.writeString(docker.resolve("config.json"), "{\"auths\": {");
+        var r = Command.javaMain("jrunc.image.cli.ImageCli", "pull", "-q", "--store", tmp.resolve("store").toString(),
+                token.host() + "/public/busybox:1").env("DOCKER_CONFIG", docker.toString()).run();
+        r.assertExit(0);
+        assertTrue(r.stderr().startsWith("jrunc: warning: cannot read " + docker.resolve("config.json")
+                + " (Unexpected end-of-input"), r.stderr());
+        assertTrue(r.stderr().endsWith("): pulling without its credentials\n"), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
     }
 
     @Test

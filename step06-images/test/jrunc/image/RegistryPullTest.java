@@ -2,6 +2,7 @@ package jrunc.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jrunc.image.harness.Fixtures;
 import jrunc.image.harness.LocalRegistry;
 import jrunc.image.harness.TreeListing;
@@ -51,6 +55,9 @@ class RegistryPullTest {
         for (String hostile : List.of("traversal", "absolute", "symlink-escape", "hardlink-escape")) {
             registry.push(layout, hostile, "hostile/" + hostile + ":1", null);
         }
+        for (String broken : List.of("wrong-diff-id", "truncated-tar", "bomb")) {
+            registry.push(layout, broken, "broken/" + broken + ":1", null);
+        }
     }
 
     @AfterAll
@@ -59,8 +66,16 @@ class RegistryPullTest {
     }
 
     static StoredImage pull(ImageStore store, String ref, Platform platform) throws IOException {
+        return pull(store, ref, platform, UnpackLimits.DEFAULT);
+    }
+
+    static StoredImage pull(ImageStore store, String ref, UnpackLimits limits) throws IOException {
+        return pull(store, ref, Platform.host(), limits);
+    }
+
+    static StoredImage pull(ImageStore store, String ref, Platform platform, UnpackLimits limits) throws IOException {
         ImageReference r = ImageReference.parse(ref);
-        return new Puller(store, Progress.forStderr(true))
+        return new Puller(store, Progress.forStderr(true), limits)
                 .pull(new RegistryClient(r, false, Optional.empty(), FAST), r, platform);
     }
 
@@ -122,13 +137,61 @@ class RegistryPullTest {
         return Command.javaMain("jrunc.image.cli.ImageCli", args).timeout(Duration.ofMinutes(2)).run();
     }
 
+    static Command.Result jrunc(String... args) {
+        return Command.javaMain("jrunc.cli.Jrunc", args).timeout(Duration.ofMinutes(2)).run();
+    }
+
+    /** What {@code skopeo inspect} says of an image that the storage form must not change. */
+    static JsonNode skopeoInspect(String image) throws IOException {
+        var r = Command.of("skopeo", "inspect", "--tls-verify=false", image).run();
+        r.assertExit(0);
+        var all = (ObjectNode) new ObjectMapper().readTree(r.stdout());
+        return all.retain("Layers", "Created", "Env", "Architecture", "Os");
+    }
+
     @Test
-    void dockerSchema2ImagesPullLikeOciOnes() throws IOException {
+    void dockerSchema2ImagesAreStoredInTheOciFormThatSkopeoAndUmociRead() throws IOException {
+        Path store = tmp.resolve("store");
+        String ref = registry.host() + "/workshop/busybox:v2s2";
+        var pulled = cli("pull", "-q", "--store", store.toString(), ref);
+        pulled.assertExit(0);
+        var remote = Command.of("skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://" + ref).run();
+        assertEquals(remote.stdout(), pulled.stdout(), "pull prints the registry's digest");
+        var images = cli("images", "--store", store.toString());
+        assertEquals(pulled.stdout().substring(0, 19), images.stdout().lines().toList().get(1).split("\\s+")[1]);
+
+        assertEquals(skopeoInspect("docker://" + ref), skopeoInspect("oci:" + store + ":" + ref),
+                "the same layers, by the same digests, and the same config");
+        assertEquals(umociUnpack(fixtures.layout(), "busybox", tmp.resolve("expected")),
+                umociUnpack(store, ref, tmp.resolve("bundle")));
+    }
+
+    @Test
+    void damagedAndOversizedLayersAreRefusedNamingTheLayer() throws IOException {
+        String layer = "layer sha256:[0-9a-f]{64}: ";
         ImageStore store = new ImageStore(tmp.resolve("store"));
-        StoredImage image = pull(store, registry.host() + "/workshop/busybox:v2s2", Platform.host());
-        assertEquals(MediaTypes.DOCKER_MANIFEST, image.manifest().mediaType());
-        assertEquals(List.of("/bin/sh"), List.of(image.configJson().path("config").path("Cmd").get(0).asText()));
-        assertTrue(Files.isRegularFile(store.layerDir(image.layers().get(0).digest()).resolve("bin/busybox")));
+        var wrong = assertThrows(IOException.class, () -> pull(store, registry.host() + "/broken/wrong-diff-id:1", Platform.host()));
+        assertTrue(wrong.getMessage().matches(layer + "its tar has digest sha256:[0-9a-f]{64}, but the image config's"
+                + " diff_id for it is sha256:[0-9a-f]{64} - the image is broken or was tampered with"), wrong.getMessage());
+        var cut = assertThrows(IOException.class, () -> pull(store, registry.host() + "/broken/truncated-tar:1", Platform.host()));
+        assertTrue(cut.getMessage().matches(layer + "the tar ends early, inside the 65536 bytes of entry 'data'"
+                + " \\(Truncated TAR archive\\); the image config's diff_id sha256:[0-9a-f]{64} is that of a complete tar"
+                + " - the layer was built or uploaded damaged"), cut.getMessage());
+
+        // 2 x 700 KiB of zeros, 2 KiB as gzip. The option may follow the reference.
+        String bomb = registry.host() + "/broken/bomb:1";
+        var perLayer = jrunc("pull", "--store", store.root().toString(), bomb, "--max-layer-size", "512k");
+        perLayer.assertExit(125);
+        assertTrue(perLayer.stderr().lines().anyMatch(l -> l.matches("jrunc pull: layer sha256:[0-9a-f]{64} unpacks to more"
+                + " than the layer limit of 512.0 KiB \\(a decompression bomb\\?\\) - if the image is really that big,"
+                + " raise it with --max-layer-size or JRUNC_MAX_LAYER_SIZE")), perLayer.stderr());
+        var perImage = assertThrows(UnpackLimits.TooLargeException.class, () -> pull(store, bomb,
+                UnpackLimits.of(null, null, Map.of("JRUNC_MAX_IMAGE_SIZE", "1m"))));
+        assertEquals("image " + bomb + " unpacks to more than the image limit of 1.0 MiB (a decompression bomb?)"
+                + " - if the image is really that big, raise it with --max-image-size or JRUNC_MAX_IMAGE_SIZE",
+                perImage.getMessage());
+        assertEquals(List.of(), store.list(), "no image named");
+        assertEquals(2, pull(store, bomb, UnpackLimits.of(null, "2m", Map.of())).layers().size(), "within the limits");
     }
 
     @Test

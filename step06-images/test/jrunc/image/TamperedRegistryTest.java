@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import workshop.testkit.Command;
 import workshop.testkit.Privileged;
 
 /**
@@ -100,6 +104,41 @@ class TamperedRegistryTest {
         assertTrue(proxy.rangeRequests() >= 1, "resumed with Range");
         Digest layer = image.layers().get(0).digest();
         assertEquals(layer, Digest.of(Files.readAllBytes(store.blob(layer))));
+    }
+
+    @Test
+    void aPullKilledMidDownloadLeavesNothingOnceTheNextPullRan() throws Exception {
+        proxy.fault(Fault.STALL); // half the layer, then the connection hangs
+        ImageStore store = new ImageStore(tmp.resolve("store")).init();
+        Path temp = store.root().resolve("tmp");
+        try (WatchService watch = temp.getFileSystem().newWatchService()) {
+            temp.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            Process pull = Command.javaMain("jrunc.image.cli.ImageCli", "pull", "-q", "--store",
+                    store.root().toString(), proxy.host() + "/workshop/busybox:1").start();
+            try {
+                proxy.awaitStall();
+                while (!aPartialDownloadIn(temp)) { // woken by inotify
+                    WatchKey key = watch.poll(1, TimeUnit.MINUTES);
+                    if (key == null) throw new AssertionError("nothing written to " + temp);
+                    key.pollEvents();
+                    key.reset();
+                }
+            } finally {
+                pull.destroyForcibly().waitFor(); // SIGKILL to that PID: no cleanup of its own
+            }
+        }
+        assertTrue(aPartialDownloadIn(temp), "the killed pull left its download");
+        proxy.fault(Fault.NONE);
+        assertEquals(1, pullThroughProxy(store).layers().size());
+        try (Stream<Path> left = Files.list(temp)) {
+            assertEquals(List.of(), left.toList(), "the next pull removed it");
+        }
+    }
+
+    private static boolean aPartialDownloadIn(Path temp) throws IOException {
+        try (Stream<Path> files = Files.list(temp)) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith("blob-") && p.toFile().length() > 0);
+        }
     }
 
     @Test

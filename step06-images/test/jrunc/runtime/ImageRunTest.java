@@ -109,15 +109,30 @@ class ImageRunTest {
     }
 
     @Test
-    void anImageFromARegistryIsPulledThenRun() throws Exception {
+    void anImageFromARegistryIsPulledThenRunForThePlatformAskedFor() throws Exception {
         try (LocalRegistry registry = LocalRegistry.open(Files.createDirectories(tmp.resolve("registry")))) {
-            registry.push(Fixtures.get().layout(), "busybox", "workshop/busybox:oci", null);
-            String ref = registry.host() + "/workshop/busybox:oci";
-            var r = run("--rm", ref, "/bin/sh", "-c", "cat /etc/hostname; echo $$").assertExit(0);
-            assertEquals("workshop\n1\n", r.stdout());
-            assertTrue(r.stderr().contains("pulling it"), r.stderr());
+            // Both variants hold this machine's busybox; /platform says which one runs.
+            registry.push(Fixtures.get().layout(), "multi-busybox", "workshop/multi:1", null, "--all");
+            String ref = registry.host() + "/workshop/multi:1";
+            var pulled = run("--rm", "--platform", "linux/amd64", ref, "/bin/sh", "-c",
+                    "cat /platform /etc/hostname; echo $$").assertExit(0);
+            assertEquals("linux/amd64\nworkshop\n1\n", pulled.stdout());
+            assertTrue(pulled.stderr().startsWith("jrunc: image " + ref + " is not in " + store + ": pulling it\n"),
+                    pulled.stderr());
             var images = jrunc.run("images", "--store", store.toString()).assertExit(0);
             assertTrue(images.stdout().contains(ref), images.stdout());
+
+            var other = run("--rm", "--platform", "linux/arm64", ref, "/bin/cat", "/platform").assertExit(0);
+            assertEquals("linux/arm64/v8\n", other.stdout());
+            assertTrue(other.stderr().startsWith("jrunc: image " + ref + " in " + store + " is linux/amd64,"
+                    + " not linux/arm64: pulling linux/arm64\n"), other.stderr());
+            var stored = run("--rm", "--platform", "linux/arm64", ref, "/bin/cat", "/platform").assertExit(0);
+            assertEquals("linux/arm64/v8\n", stored.stdout());
+            assertFalse(stored.stderr().contains("pulling"), "the stored image is the one asked for: " + stored.stderr());
+            var none = run("--rm", "--platform", "linux/s390x", ref, "/bin/true").assertExit(1);
+            assertTrue(none.stderr().endsWith("jrunc: image " + ref + " in " + store + " is linux/arm64/v8, not linux/s390x,"
+                    + " and pulling linux/s390x failed: image " + ref + " has no linux/s390x variant; available"
+                    + " platforms: linux/amd64, linux/arm64/v8 - choose one with --platform\n"), none.stderr());
         }
     }
 }

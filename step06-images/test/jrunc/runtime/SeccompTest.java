@@ -49,8 +49,10 @@ class SeccompTest {
     static JruncTool runc;
 
     @BeforeAll
-    static void compileProbe() {
+    static void compileProbe() throws IOException {
         Privileged.requireRoot();
+        // The user namespace case runs as uid 100000 on the host: it must reach the bundle.
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         before = Host.snapshot(tmp);
         probe = tmp.resolve("probe");
         Command.of("gcc", "-static", "-O1", "-o", probe.toString(), Workshop.root()
@@ -97,7 +99,7 @@ class SeccompTest {
                            {"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
                         """, List.of("mkdir", "getpid", "getppid"), 0,
                         List.of("Seccomp:\t2\n", "mkdir: EPERM\n", "getpid: ok\n", "getppid: EACCES\n")),
-                filter("argument filters, without noNewPrivileges", """
+                filter("argument filters, without noNewPrivileges, in a user namespace", """
                         {"defaultAction": "SCMP_ACT_ALLOW",
                          "syscalls": [
                            {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
@@ -135,6 +137,7 @@ class SeccompTest {
             List<String> expected) {
         Path bundle = bundle(seccomp, calls, c -> {
             if (name.contains("without noNewPrivileges")) process(c).put("noNewPrivileges", false);
+            if (name.contains("user namespace")) NamespacesTest.userNamespace(c);
         });
         Command.Result byRunc = runc.run("run", "--bundle", bundle.toString(), "sec").assertExit(status);
         Command.Result byJrunc = jrunc.run("run", "--bundle", bundle.toString(), "sec").assertExit(status);
@@ -211,6 +214,24 @@ class SeccompTest {
                     .contains("operation not permitted"), r.stderr());
         }
         assertFalse(Files.exists(jrunc.root.resolve("sec-execve")));
+    }
+
+    /** Fail closed: a libseccomp that does not load (an empty file here) fails create. */
+    @Test
+    void aBrokenLibseccompFailsCreateAndNothingRuns() {
+        Path bundle = bundle("""
+                {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}
+                """, List.of("getpid"), c -> {});
+        Path library = Path.of("/usr/lib/x86_64-linux-gnu/libseccomp.so.2");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(library), "Debian's libseccomp2");
+        List<String> create = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c",
+                "mount --bind /dev/null \"$(readlink -f " + library + ")\" && exec \"$@\"", "sh"));
+        create.addAll(JruncTool.jrunc(jrunc.root).launcher);
+        create.addAll(List.of("--root", jrunc.root.toString(), "create", "--bundle", bundle.toString(), "sec-nolib"));
+        Command.Result r = JruncTool.exec(create, Duration.ofMinutes(1));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("linux.seccomp: cannot load " + library + ": "), r.stderr());
+        assertFalse(Files.exists(jrunc.root.resolve("sec-nolib")), "state directory left");
     }
 
     /**

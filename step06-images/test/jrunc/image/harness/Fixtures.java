@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import jrunc.image.Digest;
 import jrunc.image.MediaTypes.Compression;
 import jrunc.image.Platform;
 import workshop.testkit.Command;
@@ -19,7 +21,11 @@ import workshop.testkit.Rootfs;
  * <li>{@code layers}: three layers (gzip, zstd, plain tar) exercising whiteouts, an opaque
  *   dir, hardlinks, symlinks, a device node, a FIFO, set-user-ID, owners and an xattr;
  *   {@code layers-gzip} is the same with every layer gzip (for umoci, which lacks zstd)</li>
- * <li>{@code multi}: an index of linux/amd64 and linux/arm64/v8 images whose /platform says which</li>
+ * <li>{@code multi}: an index of linux/amd64 and linux/arm64/v8 images whose /platform says which;
+ *   {@code multi-busybox} the same on top of the busybox layer, so that both run here</li>
+ * <li>{@code wrong-diff-id}, {@code truncated-tar}: a layer that is not the tar the config's
+ *   diff_id names (another tar; the same tar cut in the middle of a file)</li>
+ * <li>{@code bomb}: two layers of 700 KiB of zeros each, a few KiB compressed</li>
  * <li>{@code traversal}, {@code absolute}, {@code symlink-escape}, {@code hardlink-escape}:
  *   one hostile layer each, aiming at {@link #outside()}</li>
  * </ul>
@@ -65,8 +71,9 @@ public final class Fixtures {
 
     private void build() {
         Platform host = Platform.host();
-        layout.tag("busybox", layout.image(List.of(OciLayoutWriter.layer(Compression.GZIP,
-                new TarBuilder().tree(Rootfs.workshopDefault()).build())), host, List.of("/bin/sh")));
+        OciLayoutWriter.Layer busybox = OciLayoutWriter.layer(Compression.GZIP,
+                new TarBuilder().tree(Rootfs.workshopDefault()).build());
+        layout.tag("busybox", layout.image(List.of(busybox), host, List.of("/bin/sh")));
         byte[] l1 = layer1(), l2 = layer2(), l3 = layer3();
         layout.tag("layers", layout.image(List.of(OciLayoutWriter.layer(Compression.GZIP, l1),
                 OciLayoutWriter.layer(Compression.ZSTD, l2), OciLayoutWriter.layer(Compression.NONE, l3)), host, null));
@@ -75,6 +82,9 @@ public final class Fixtures {
                 OciLayoutWriter.layer(Compression.GZIP, l2), OciLayoutWriter.layer(Compression.GZIP, l3)), host, null));
         layout.tagIndex("multi", List.of(platformImage(Platform.parse("linux/amd64")),
                 platformImage(Platform.parse("linux/arm64/v8"))));
+        layout.tagIndex("multi-busybox", List.of(platformImage(busybox, Platform.parse("linux/amd64")),
+                platformImage(busybox, Platform.parse("linux/arm64/v8"))));
+        broken();
         hostile("traversal", new TarBuilder().dir("etc", 0755).file("../../../outside/traversal", "escaped\n", 0644));
         hostile("absolute", new TarBuilder().file(outside.resolve("absolute").toString(), "escaped\n", 0644));
         hostile("symlink-escape", new TarBuilder().symlink("escape", outside.toString())
@@ -114,6 +124,27 @@ public final class Fixtures {
     private OciLayoutWriter.Manifest platformImage(Platform p) {
         byte[] tar = new TarBuilder().file("platform", p + "\n", 0644).build();
         return layout.image(List.of(OciLayoutWriter.layer(Compression.GZIP, tar)), p, null);
+    }
+
+    private OciLayoutWriter.Manifest platformImage(OciLayoutWriter.Layer base, Platform p) {
+        byte[] tar = new TarBuilder().file("platform", p + "\n", 0644).build();
+        return layout.image(List.of(base, OciLayoutWriter.layer(Compression.GZIP, tar)), p, List.of("/bin/sh"));
+    }
+
+    /** Layers whose blob matches its digest, yet whose content is not what the config says. */
+    private void broken() {
+        byte[] tar = new TarBuilder().file("data", new byte[64 * 1024], 0644, 0, 0, Map.of()).build();
+        OciLayoutWriter.Layer other = OciLayoutWriter.layer(Compression.GZIP, new TarBuilder().file("other", "x", 0644).build());
+        layout.tag("wrong-diff-id", layout.image(List.of(new OciLayoutWriter.Layer(other.mediaType(), other.blob(),
+                Digest.of(tar))), Platform.host(), null));
+        OciLayoutWriter.Layer cut = OciLayoutWriter.layer(Compression.GZIP, Arrays.copyOf(tar, tar.length / 2));
+        layout.tag("truncated-tar", layout.image(List.of(new OciLayoutWriter.Layer(cut.mediaType(), cut.blob(),
+                Digest.of(tar))), Platform.host(), null));
+        byte[] zeros = new byte[700 * 1024];
+        layout.tag("bomb", layout.image(List.of(
+                OciLayoutWriter.layer(Compression.GZIP, new TarBuilder().file("zeros1", zeros, 0644, 0, 0, Map.of()).build()),
+                OciLayoutWriter.layer(Compression.GZIP, new TarBuilder().file("zeros2", zeros, 0644, 0, 0, Map.of()).build())),
+                Platform.host(), null));
     }
 
     private void hostile(String name, TarBuilder tar) {

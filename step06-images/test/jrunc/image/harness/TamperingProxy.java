@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,7 +30,9 @@ public final class TamperingProxy implements AutoCloseable {
         /** Send half of the blob, every time. */
         TRUNCATE_ALWAYS,
         /** Answer the first blob request with 429 Too Many Requests. */
-        RATE_LIMIT_ONCE
+        RATE_LIMIT_ONCE,
+        /** Send half of each blob over 64 KiB, then hold the connection until the next fault() or close(). */
+        STALL
     }
 
     private static final List<String> FORWARDED = List.of("Accept", "Authorization", "Range");
@@ -38,6 +42,8 @@ public final class TamperingProxy implements AutoCloseable {
     private final AtomicInteger blobRequests = new AtomicInteger();
     private final AtomicInteger rangeRequests = new AtomicInteger();
     private volatile Fault fault = Fault.NONE;
+    private volatile CountDownLatch stalled = new CountDownLatch(1);
+    private volatile CountDownLatch released = new CountDownLatch(1);
 
     public TamperingProxy(String upstreamHost) throws IOException {
         this.upstream = "http://" + upstreamHost;
@@ -52,9 +58,17 @@ public final class TamperingProxy implements AutoCloseable {
     }
 
     public void fault(Fault f) {
+        released.countDown(); // a stalled download ends with a dropped connection
+        stalled = new CountDownLatch(1);
+        released = new CountDownLatch(1);
         fault = f;
         blobRequests.set(0);
         rangeRequests.set(0);
+    }
+
+    /** Waits until a {@link Fault#STALL}ed client has received half of a blob. */
+    public void awaitStall() throws InterruptedException {
+        if (!stalled.await(2, TimeUnit.MINUTES)) throw new AssertionError("no blob download stalled");
     }
 
     /** Blob requests that asked to resume with a Range header. */
@@ -97,9 +111,15 @@ public final class TamperingProxy implements AutoCloseable {
             }
             exchange.sendResponseHeaders(r.statusCode(), body.length == 0 ? -1 : body.length);
             OutputStream out = exchange.getResponseBody();
-            if (truncate) {
+            boolean stall = tamper && fault == Fault.STALL && body.length > 64 * 1024;
+            if (truncate || stall) {
+                CountDownLatch release = released;
                 out.write(body, 0, body.length / 2);
                 out.flush();
+                if (stall) {
+                    stalled.countDown();
+                    release.await();
+                }
                 // Closing a fixed-length response early makes the server drop the connection.
                 throw new IOException("TamperingProxy drops the connection mid-blob");
             }
@@ -112,6 +132,7 @@ public final class TamperingProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        released.countDown();
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
