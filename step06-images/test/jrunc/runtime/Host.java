@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 /**
  * What the tests must leave as they found it: the host's mounts below the test's directory,
  * jrunc's cgroups (jrunc*, libpod_parent) below each hierarchy root, jrunc's default state
- * directory, init JVMs of the test and user namespace holders. Only ours: other work on the machine may mount or
+ * directory, init JVMs of the test, processes whose command line names the test's directory
+ * (engine daemons, shims) and user namespace holders. Only ours: other work on the machine may mount or
  * make cgroups meanwhile.
  */
 record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
@@ -43,7 +44,8 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
             if (!proc.getFileName().toString().matches("\\d+")) continue;
             try {
                 String cmdline = Files.readString(proc.resolve("cmdline"));
-                if (isInit(cmdline) && holdsFileIn(proc, mine)) {
+                // Inits waiting on a file of the test; daemons and shims whose arguments name it.
+                if (isInit(cmdline) && holdsFileIn(proc, mine) || cmdline.contains(mine)) {
                     inits.add(proc + " " + cmdline.replace('\0', ' '));
                 }
                 if (cmdline.equals("cat\0") && !Files.readSymbolicLink(proc.resolve("ns/user"))

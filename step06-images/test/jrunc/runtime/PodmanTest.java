@@ -142,6 +142,30 @@ class PodmanTest {
         assertTrue(r.stdout().contains("pty-42"), r.stdout() + r.stderr());
     }
 
+    /** podman adds tmpcopyup to every tmpfs: a tmpfs over /etc starts with the image's files. */
+    @Test
+    void readOnlyRootWithTmpfs() {
+        Command.Result r = podman(run("--rm", "--read-only", "--tmpfs", "/x", "--tmpfs", "/etc", IMAGE, "sh", "-c",
+                "touch /new 2>/dev/null || echo '/ is read-only'; echo x > /x/f && cat /x/f;"
+                        + " head -1 /etc/passwd; grep -c ' /etc tmpfs' /proc/mounts").toArray(new String[0]));
+        assertEquals(List.of(0, "/ is read-only\nx\nroot:x:0:0:root:/root:/bin/sh\n1\n"),
+                List.of(r.exitCode(), r.stdout()), r.stderr());
+    }
+
+    @Test
+    void updateChangesTheLimitsOfARunningContainer() {
+        podman(run("-d", "--name", "upd", "--memory", "64m", "--cpus", "0.5", IMAGE, "sleep", "1000")
+                .toArray(new String[0])).assertExit(0);
+        try {
+            podman("update", "--memory", "128m", "--cpus", "1.5", "upd").assertExit(0);
+            Command.Result seen = podman("exec", "upd", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                    "/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+            assertEquals("134217728\n150000\n", seen.assertExit(0).stdout());
+        } finally {
+            podman("rm", "--force", "upd");
+        }
+    }
+
     /**
      * In a user namespace conmon must reap the container's and the exec's processes
      * themselves: their statuses come back as they are, not as 255.
