@@ -64,6 +64,18 @@ class CtrTest {
                 results.get(1).stderr());
     }
 
+    /** ctr sends containerd's default seccomp profile only when asked (--seccomp). */
+    @Test
+    void theDefaultSeccompProfileOnlyWithSeccomp() {
+        String jrunc = PrivateDocker.JRUNC.toString();
+        Command.Result filtered = ctr(run(jrunc, "sec-on", "--rm", "--seccomp", PrivateDocker.CTR_IMAGE,
+                "sec-on", "grep", "^Seccomp:", "/proc/self/status"));
+        assertEquals("Seccomp:\t2\n", filtered.assertExit(0).stdout(), filtered.stderr());
+        Command.Result open = ctr(run(jrunc, "sec-off", "--rm", PrivateDocker.CTR_IMAGE,
+                "sec-off", "grep", "^Seccomp:", "/proc/self/status"));
+        assertEquals("Seccomp:\t0\n", open.assertExit(0).stdout(), open.stderr());
+    }
+
     @Test
     void detachedTaskWithExecKillAndDelete() {
         String id = "task";

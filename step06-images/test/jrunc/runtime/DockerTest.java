@@ -117,6 +117,28 @@ class DockerTest {
     }
 
     /**
+     * Docker's built-in default profile, as runc enforces it: SeccompTest's static probe
+     * prints its Seccomp lines and what each call returns; seccomp=unconfined sends none.
+     */
+    @Test
+    void dockersDefaultSeccompProfileAsUnderRunc() throws Exception {
+        Path probe = tmp.resolve("probe");
+        Command.of("gcc", "-static", "-O1", "-o", probe.toString(), Workshop.root()
+                .resolve("step06-images/test/resources/seccomp/probe.c").toString()).run().assertExit(0);
+        List<String> flags = List.of("--rm", "-v", probe + ":/probe:ro", PrivateDocker.IMAGE, "/probe",
+                "mkdir", "unshare=0x20000", "keyctl", "mount", "clock_settime", "personality=0xffffffff");
+        Command.Result runc = run("runc", flags.toArray(new String[0])).assertExit(0);
+        Command.Result jrunc = run("jrunc", flags.toArray(new String[0]));
+        assertTrue(runc.stdout().contains("Seccomp:\t2\nSeccomp_filters:\t1\n")
+                && runc.stdout().contains("mount: EPERM"), runc.stdout());
+        assertEquals(runc.stdout(), jrunc.assertExit(0).stdout(), jrunc.stderr());
+        List<String> unconfined = new ArrayList<>(List.of("--security-opt", "seccomp=unconfined"));
+        unconfined.addAll(flags);
+        Command.Result open = run("jrunc", unconfined.toArray(new String[0])).assertExit(0);
+        assertTrue(open.stdout().contains("Seccomp:\t0\n"), open.stdout());
+    }
+
+    /**
      * The shim watches for OOM events once start has returned, which is when docker run -d
      * returns: only then does the program outgrow its limit (runc too misses an earlier kill).
      */
