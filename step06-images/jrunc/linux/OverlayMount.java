@@ -8,7 +8,8 @@ import java.util.List;
  * Mounts an overlayfs from many layers. mount(2) takes all options in one page, so
  * {@code lowerdir=A:B:…} of absolute store paths overflows at about 40 layers. The new mount
  * API passes one option per call: {@code fsconfig(lowerdir+, DIR)} appends a layer (Linux 6.8+),
- * up to overlayfs's own limit of 500. Older kernels get the one-string mount(2).
+ * up to overlayfs's own limit of 500. Older kernels (no lowerdir+, or no fsconfig at all for
+ * overlayfs) get the one-string mount(2).
  */
 public final class OverlayMount {
     private static final long SYS_MOVE_MOUNT = 429, SYS_FSOPEN = 430, SYS_FSCONFIG = 431, SYS_FSMOUNT = 432;
@@ -43,7 +44,11 @@ public final class OverlayMount {
             if (set(fs, "upperdir", upper) == -1) fail(fs, "fsconfig upperdir", upper);
             if (set(fs, "workdir", work) == -1) fail(fs, "fsconfig workdir", work);
             if (LibC.C.syscall(SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, null, null, 0) == -1) {
-                fail(fs, "fsconfig create overlay for", target);
+                // An overlayfs that still parses its options as one string (Debian 12's 6.1)
+                // takes lowerdir+ without a word and refuses it only here.
+                if (Native.getLastError() != LibC.EINVAL) fail(fs, "fsconfig create overlay for", target);
+                legacyMount(lowerTopFirst, upper, work, target);
+                return;
             }
             int mnt = (int) LibC.C.syscall(SYS_FSMOUNT, fs, FSMOUNT_CLOEXEC, 0);
             if (mnt == -1) fail(fs, "fsmount overlay for", target);

@@ -44,8 +44,10 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
             if (!proc.getFileName().toString().matches("\\d+")) continue;
             try {
                 String cmdline = Files.readString(proc.resolve("cmdline"));
-                // Inits waiting on a file of the test; daemons and shims whose arguments name it.
-                if (isInit(cmdline) && holdsFileIn(proc, mine) || cmdline.contains(mine)) {
+                // Inits waiting on a file of the test; daemons and shims whose arguments name it
+                // (not a jrunc command still at work: its --root names it too).
+                if (isInit(cmdline) && holdsFileIn(proc, mine)
+                        || cmdline.contains(mine) && !isJruncCommand(cmdline)) {
                     inits.add(proc + " " + cmdline.replace('\0', ' '));
                 }
                 if (cmdline.equals("cat\0") && !Files.readSymbolicLink(proc.resolve("ns/user"))
@@ -66,6 +68,11 @@ record Host(List<String> mounts, TreeSet<String> cgroups, TreeSet<String> state,
      */
     static boolean isInit(String cmdline) {
         return cmdline.matches("(?s).*/proc/self/fd/\\d+\0@/proc/self/fd/\\d+\0");
+    }
+
+    /** The runtime itself, started by a test (JruncTool) or through bin/jrunc's jar. */
+    static boolean isJruncCommand(String cmdline) {
+        return cmdline.contains("\0jrunc.cli.Jrunc\0") || cmdline.contains("/jrunc.jar\0");
     }
 
     /** Whether one of the process's fds (exec.fifo, while it waits) is in the test's directory. */
