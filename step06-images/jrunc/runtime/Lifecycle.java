@@ -35,7 +35,10 @@ public final class Lifecycle {
             byte[] one = new byte[1];
             // Non-blocking: a dead init never opens its end, and we must not wait forever.
             while (LibC.C.read(fd, one, 1) != 1) {
-                if (!Processes.isAlive(c.state().pid(), c.state().startTime())) {
+                // A quick program may be released, run and exit between the read and this
+                // check: its byte is still in the fifo, so read once more before giving up.
+                if (!Processes.isAlive(c.state().pid(), c.state().startTime())
+                        && LibC.C.read(fd, one, 1) != 1) {
                     throw new JruncException("cannot start container " + id
                             + ": its init exited before it was started");
                 }
