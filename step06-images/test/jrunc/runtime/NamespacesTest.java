@@ -194,9 +194,11 @@ class NamespacesTest {
     }
 
     /**
-     * A mount namespace kept by a bind mount ("unshare --mount=FILE") holds a tmpfs over the
-     * rootfs's /tmp; a container that joins it by path sees that tmpfs, the host does not.
-     * All of it runs in a private mount namespace of its own, so nothing reaches the host.
+     * A mount namespace kept by a process of its own holds a tmpfs over the rootfs's /tmp; a
+     * container that joins it by path (a link to /proc/PID/ns/mnt) sees that tmpfs, the host
+     * does not. All of it runs in a private mount namespace of its own, so nothing reaches
+     * the host. (util-linux's "unshare --mount=FILE" binds the namespace from a child that
+     * can, now and then, be faster than its parent's unshare: EINVAL.)
      */
     @Test
     void joinsAMountNamespaceByPath() throws Exception {
@@ -210,13 +212,18 @@ class NamespacesTest {
         Path rootfs = bundle.resolve("rootfs");
         String script = """
                 set -e
-                mount --bind "$1" "$1" && mount --make-private "$1" && touch "$1/mnt"
-                unshare --mount="$1/mnt" --propagation unchanged \\
-                  sh -c 'mount -t tmpfs -o size=1m marker "$0/tmp" && echo from the joined namespace > "$0/tmp/marker"' "$2"
+                mkfifo "$1/ready"
+                unshare --mount --propagation unchanged sh -c 'mount -t tmpfs -o size=1m marker "$0/tmp" \\
+                  && echo from the joined namespace > "$0/tmp/marker" && echo up > "$1/ready" \\
+                  && exec sleep 600' "$2" "$1" &
+                holder=$!
+                trap 'kill "$holder" 2>/dev/null' EXIT
+                read -r up < "$1/ready"
+                ln -s "/proc/$holder/ns/mnt" "$1/mnt"
                 shift 2
-                "$@"
+                status=0; "$@" || status=$?
                 echo "here: $(cat "$ROOTFS/tmp/marker" 2>/dev/null || echo no marker)"
-                umount "$DIR/mnt"; umount "$DIR"
+                exit $status
                 """;
         List<String> argv = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private",
                 "sh", "-c", script, "sh", dir.toString(), rootfs.toString()));
@@ -224,7 +231,7 @@ class NamespacesTest {
         argv.addAll(List.of("--root", jrunc.root.toString(), "run", "--bundle", bundle.toString(),
                 "mnt" + LifecycleTest.RUN));
         Command.Result r = Command.of(argv.toArray(new String[0])).env("ROOTFS", rootfs.toString())
-                .env("DIR", dir.toString()).timeout(Duration.ofSeconds(60)).run().assertExit(0);
+                .timeout(Duration.ofSeconds(60)).run().assertExit(0);
         assertEquals("from the joined namespace\nhere: no marker\n", r.stdout(), r.stderr());
         assertFalse(Files.exists(rootfs.resolve("tmp/marker")), "the tmpfs stayed in the joined namespace");
     }
