@@ -122,9 +122,7 @@ class DockerTest {
      */
     @Test
     void dockersDefaultSeccompProfileAsUnderRunc() throws Exception {
-        Path probe = tmp.resolve("probe");
-        Command.of("gcc", "-static", "-O1", "-o", probe.toString(), Workshop.root()
-                .resolve("step06-images/test/resources/seccomp/probe.c").toString()).run().assertExit(0);
+        Path probe = SeccompTest.compileProbe(tmp.resolve("probe"));
         List<String> flags = List.of("--rm", "-v", probe + ":/probe:ro", PrivateDocker.IMAGE, "/probe",
                 "mkdir", "unshare=0x20000", "keyctl", "mount", "clock_settime", "personality=0xffffffff");
         Command.Result runc = run("runc", flags.toArray(new String[0])).assertExit(0);

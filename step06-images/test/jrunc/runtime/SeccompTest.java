@@ -54,12 +54,17 @@ class SeccompTest {
         // The user namespace case runs as uid 100000 on the host: it must reach the bundle.
         Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         before = Host.snapshot(tmp);
-        probe = tmp.resolve("probe");
-        Command.of("gcc", "-static", "-O1", "-o", probe.toString(), Workshop.root()
-                .resolve("step06-images/test/resources/seccomp/probe.c").toString())
-                .timeout(Duration.ofSeconds(60)).run().assertExit(0);
+        probe = compileProbe(tmp.resolve("probe"));
         jrunc = JruncTool.jrunc(tmp.resolve("jrunc-state"));
         runc = JruncTool.runc(tmp.resolve("runc-state"));
+    }
+
+    /** The probe, static: it runs in a busybox rootfs, and in any image (DockerTest). */
+    static Path compileProbe(Path binary) {
+        Command.of("gcc", "-static", "-O1", "-o", binary.toString(), Workshop.root()
+                .resolve("step06-images/test/resources/seccomp/probe.c").toString())
+                .timeout(Duration.ofSeconds(60)).run().assertExit(0);
+        return binary;
     }
 
     @AfterAll
