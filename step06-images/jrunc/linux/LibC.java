@@ -194,7 +194,7 @@ public interface LibC extends Library {
     int SIG_SETMASK = 2, SIGKILL = 9, SIGTERM = 15;
     int WNOHANG = 1;
     int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ECHILD = 10, EAGAIN = 11, EACCES = 13,
-            EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EINVAL = 22;
+            EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, EPIPE = 32;
     int AF_UNIX = 1, SOCK_STREAM = 1, SOL_SOCKET = 1, SCM_RIGHTS = 1;
     int PR_SET_DUMPABLE = 4, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_CAPBSET_DROP = 24,
             PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;

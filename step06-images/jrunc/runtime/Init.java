@@ -1,5 +1,6 @@
 package jrunc.runtime;
 
+import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -274,13 +275,24 @@ public final class Init {
     }
 
     // tag::exec-fifo[]
-    /** Opening exec.fifo for writing blocks until "jrunc start" opens it for reading. */
+    /**
+     * Opening exec.fifo for writing blocks until "jrunc start" opens it for reading. Only a
+     * byte that start can read releases us: a reader that opened and closed without reading
+     * (EPIPE on the write) did not start the container, so we wait again.
+     */
     static void waitForStart(int fifo) {
         String path = "/proc/self/fd/" + fifo;
-        int fd = (int) LibC.check(LibC.C.open(path, LibC.O_WRONLY | LibC.O_CLOEXEC, 0),
-                "open", path + " (exec.fifo)");
-        LibC.C.write(fd, new byte[] {'0'}, 1);
-        LibC.C.close(fd);
+        while (true) {
+            int fd = (int) LibC.check(LibC.C.open(path, LibC.O_WRONLY | LibC.O_CLOEXEC, 0),
+                    "open", path + " (exec.fifo)");
+            long written = LibC.C.write(fd, new byte[] {'0'}, 1);
+            int errno = Native.getLastError();
+            LibC.C.close(fd);
+            if (written == 1) break;
+            if (errno != LibC.EPIPE) {
+                throw new LibC.SyscallException("write", path + " (exec.fifo)", errno, null);
+            }
+        }
         LibC.C.close(fifo);
     }
     // end::exec-fifo[]
