@@ -1,6 +1,5 @@
 package jrunc.runtime;
 
-import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -285,12 +284,13 @@ public final class Init {
         while (true) {
             int fd = (int) LibC.check(LibC.C.open(path, LibC.O_WRONLY | LibC.O_CLOEXEC, 0),
                     "open", path + " (exec.fifo)");
-            long written = LibC.C.write(fd, new byte[] {'0'}, 1);
-            int errno = Native.getLastError();
-            LibC.C.close(fd);
-            if (written == 1) break;
-            if (errno != LibC.EPIPE) {
-                throw new LibC.SyscallException("write", path + " (exec.fifo)", errno, null);
+            try {
+                LibC.check(LibC.C.write(fd, new byte[] {'0'}, 1), "write", path + " (exec.fifo)");
+                break;
+            } catch (LibC.SyscallException e) {
+                if (e.errno != LibC.EPIPE) throw e;
+            } finally {
+                LibC.C.close(fd);
             }
         }
         LibC.C.close(fifo);
