@@ -38,7 +38,7 @@ interface LibC extends Library {
     int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attributes,
             String[] argv, String[] envp);
 
-    /** posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80 bytes in glibc (x86_64). */
+    /** posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80 in glibc (x86_64 and aarch64). */
     int SPAWNATTR_BYTES = 336;
     int FILE_ACTIONS_BYTES = 80;
 
@@ -143,7 +143,38 @@ interface LibC extends Library {
      */
     long syscall(long number, String newRoot, String putOld);
 
-    long SYS_pivot_root = 155;
+
+    /**
+     * The numbers syscall(2) takes differ per architecture: x86_64 has a table of its own
+     * (arch/x86/entry/syscalls/syscall_64.tbl), arm64 uses the kernel's generic one
+     * (include/uapi/asm-generic/unistd.h). One row per call, named as the kernel names it;
+     * os.arch picks the column.
+     */
+    enum Syscall {
+        pivot_root(155, 41);
+
+        final long x86_64, aarch64;
+
+        Syscall(long x86_64, long aarch64) {
+            this.x86_64 = x86_64;
+            this.aarch64 = aarch64;
+        }
+
+        /** The number on the machine this JVM runs on. */
+        long number() {
+            return number(System.getProperty("os.arch"));
+        }
+
+        long number(String osArch) {
+            return switch (osArch) {
+                case "amd64", "x86_64" -> x86_64;
+                case "aarch64" -> aarch64;
+                default -> throw new SyscallException(name(), "on os.arch " + osArch, ENOSYS,
+                        "step04 knows the syscall numbers of x86_64 and aarch64 only:"
+                        + " add a column for " + osArch + " to LibC.Syscall");
+            };
+        }
+    }
 
     /** chdir(2): relative paths start here. */
     int chdir(String path);
@@ -240,6 +271,7 @@ interface LibC extends Library {
     int EEXIST = 17;
     int ENOTDIR = 20;
     int EINVAL = 22;
+    int ENOSYS = 38;
     int ENOTEMPTY = 39;
 
     /** Throws if rc is -1, with errno read right after the call. */

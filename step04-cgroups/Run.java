@@ -462,7 +462,7 @@ public class Run {
         // pivot_root(".", ".") stacks the old root on top of the
         // new one (valid, despite the man page); then detach it.
         say("init", "pivot_root(\".\", \".\"), umount2(\".\", MNT_DETACH)");
-        LibC.check(LibC.C.syscall(LibC.SYS_pivot_root, ".", "."),
+        LibC.check(LibC.C.syscall(LibC.Syscall.pivot_root.number(), ".", "."),
                 "pivot_root", rootfs, Run::pivotRootHint);
         LibC.check(LibC.C.umount2(".", LibC.MNT_DETACH),
                 "umount2", "the old root");

@@ -317,7 +317,7 @@ public class Run {
         int signal = Signals.parse(signalName);
         State state = State.load(root, id);
         // tag::kill[]
-        int pidfd = (int) LibC.C.syscall(LibC.SYS_pidfd_open,
+        int pidfd = (int) LibC.C.syscall(LibC.Syscall.pidfd_open.number(),
                 state.pid(), 0, null, 0);
         try {
             if (pidfd == -1 || state.liveStatus(root)
@@ -326,7 +326,7 @@ public class Run {
                         + id + " is not running (stopped)");
             }
             LibC.check(LibC.C.syscall(
-                    LibC.SYS_pidfd_send_signal, pidfd, signal,
+                    LibC.Syscall.pidfd_send_signal.number(), pidfd, signal,
                     null, 0), "pidfd_send_signal", signalName);
         } finally {
             if (pidfd != -1) LibC.C.close(pidfd);
@@ -356,13 +356,13 @@ public class Run {
 
     /** SIGKILL through a pidfd, then poll(2) it: readable once the init has exited. */
     static void killAndWait(State state) {
-        int pidfd = (int) LibC.C.syscall(LibC.SYS_pidfd_open, state.pid(), 0, null, 0);
+        int pidfd = (int) LibC.C.syscall(LibC.Syscall.pidfd_open.number(), state.pid(), 0, null, 0);
         if (pidfd == -1) return; // already gone
         try {
             State.ProcStat stat = State.ProcStat.of(state.pid());
             if (stat == null || stat.startTime() != state.startTime()) return; // not ours
             say("runtime", "pidfd_send_signal(" + state.pid() + ", SIGKILL), poll until exit");
-            LibC.check(LibC.C.syscall(LibC.SYS_pidfd_send_signal, pidfd, LibC.SIGKILL, null, 0),
+            LibC.check(LibC.C.syscall(LibC.Syscall.pidfd_send_signal.number(), pidfd, LibC.SIGKILL, null, 0),
                     "pidfd_send_signal", "PID " + state.pid() + " SIGKILL");
             if (!State.hasExited(pidfd, 10_000)) {
                 throw new CommandException(1, "PID " + state.pid() + " did not exit within 10 s"
@@ -945,7 +945,7 @@ public class Run {
         // pivot_root(".", ".") stacks the old root on top of the
         // new one (valid, despite the man page); then detach it.
         say("init", "pivot_root(\".\", \".\"), umount2(\".\", MNT_DETACH)");
-        LibC.check(LibC.C.syscall(LibC.SYS_pivot_root, ".", "."),
+        LibC.check(LibC.C.syscall(LibC.Syscall.pivot_root.number(), ".", "."),
                 "pivot_root", rootfs, Run::pivotRootHint);
         LibC.check(LibC.C.umount2(".", LibC.MNT_DETACH),
                 "umount2", "the old root");

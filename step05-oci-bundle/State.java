@@ -112,7 +112,7 @@ record State(String ociVersion, String id,
      * exited.
      */
     static boolean exited(int pid) {
-        int pidfd = (int) LibC.C.syscall(LibC.SYS_pidfd_open, pid, 0, null, 0);
+        int pidfd = (int) LibC.C.syscall(LibC.Syscall.pidfd_open.number(), pid, 0, null, 0);
         if (pidfd == -1) return true;
         try {
             return hasExited(pidfd, 0);

@@ -13,9 +13,17 @@ public record Platform(String os, String architecture, String variant) {
         return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : null);
     }
 
-    /** The machine we run on, in Go's architecture names that registries use. */
+    /**
+     * The machine we run on, in Go's architecture names that registries use. On arm64 that is
+     * {@code linux/arm64/v8}, as containerd and podman say: it picks an image marked v8 or one
+     * with no variant, never a v9 one.
+     */
     public static Platform host() {
-        String arch = switch (System.getProperty("os.arch").toLowerCase(Locale.ROOT)) {
+        return host(System.getProperty("os.arch"));
+    }
+
+    static Platform host(String osArch) {
+        String arch = switch (osArch.toLowerCase(Locale.ROOT)) {
             case "amd64", "x86_64" -> "amd64";
             case "aarch64", "arm64" -> "arm64";
             case "x86", "i386", "i686" -> "386";
@@ -23,9 +31,9 @@ public record Platform(String os, String architecture, String variant) {
             case "ppc64le" -> "ppc64le";
             case "s390x" -> "s390x";
             case "riscv64" -> "riscv64";
-            default -> System.getProperty("os.arch");
+            default -> osArch;
         };
-        return new Platform("linux", arch, null);
+        return new Platform("linux", arch, arch.equals("arm64") ? "v8" : null);
     }
 
     /** A wanted platform without variant accepts any variant; with one, only that one. */

@@ -93,7 +93,7 @@ public final class Capabilities {
         data.setInt(12, (int) (e >>> 32));
         data.setInt(16, (int) (p >>> 32));
         data.setInt(20, (int) (i >>> 32));
-        LibC.check(LibC.C.syscall(LibC.SYS_CAPSET, header, data), "capset",
+        LibC.check(LibC.C.syscall(Syscall.capset.number(), header, data), "capset",
                 "effective=" + effective + " permitted=" + permitted);
     }
 

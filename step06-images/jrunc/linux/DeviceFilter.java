@@ -125,9 +125,10 @@ public final class DeviceFilter {
         return bits;
     }
 
-    /** bpf(2) has no glibc wrapper: syscall 321 on x86_64; needs CAP_SYS_ADMIN (or CAP_BPF). */
-    static final long SYS_BPF = 321;
-    /** bpf(2) commands and constants from <linux/bpf.h>. */
+    /**
+     * bpf(2) has no glibc wrapper (Syscall.bpf) and needs CAP_SYS_ADMIN (or CAP_BPF); its
+     * commands and constants are from <linux/bpf.h>.
+     */
     static final int BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_TYPE_CGROUP_DEVICE = 15,
             BPF_CGROUP_DEVICE = 6, BPF_F_ALLOW_MULTI = 2;
     static final int O_DIRECTORY = 0200000, ENOSYS = 38;
@@ -209,7 +210,7 @@ public final class DeviceFilter {
 
     private static long bpf(int command, Memory attr) {
         // glibc's syscall() reads every argument as a long.
-        return LibC.C.syscall(SYS_BPF, (long) command, attr, attr.size());
+        return LibC.C.syscall(Syscall.bpf.number(), (long) command, attr, attr.size());
     }
 
     private static Cgroups.CgroupException failure(String operation, int errno, String hint) {

@@ -24,7 +24,7 @@ public final class InRoot implements AutoCloseable {
     interface Kernel extends Library {
         Kernel C = Native.load("c", Kernel.class);
 
-        /** syscall(2): openat2 (437) takes a struct open_how {flags, mode, resolve}. */
+        /** syscall(2): openat2 takes a struct open_how {flags, mode, resolve}. */
         long syscall(long number, Object... args);
 
         /** openat(2): path is looked up from dirfd; O_NOFOLLOW|O_PATH opens a symlink itself. */
@@ -49,7 +49,6 @@ public final class InRoot implements AutoCloseable {
         long readlinkat(int dirfd, String path, byte[] buffer, long size);
     }
 
-    static final long SYS_OPENAT2 = 437;
     static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_IN_ROOT = 0x10;
     static final int O_EXCL = 0200, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -221,7 +220,7 @@ public final class InRoot implements AutoCloseable {
             how.setLong(8, 0);
             how.setLong(16, resolve | RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
             for (int attempt = 0; attempt < 32; attempt++) {
-                long fd = Kernel.C.syscall(SYS_OPENAT2, root, path, how, 24L);
+                long fd = Kernel.C.syscall(Syscall.openat2.number(), root, path, how, 24L);
                 if (fd >= 0) return (int) fd;
                 int errno = Native.getLastError();
                 if (errno == ENOSYS) {

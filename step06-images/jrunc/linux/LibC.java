@@ -28,7 +28,7 @@ public interface LibC extends Library {
     /** umount2(2): MNT_DETACH unmounts lazily, once nothing uses the mount. */
     int umount2(String target, int flags);
 
-    /** syscall(2): for calls glibc does not wrap (pivot_root, pidfd_*, capget/capset). */
+    /** syscall(2): for calls glibc does not wrap (the rows of Syscall). */
     long syscall(long number, Object... args);
 
     /** sethostname(2) / setdomainname(2): per UTS namespace. */
@@ -177,7 +177,8 @@ public interface LibC extends Library {
 
     String strerror(int errnum);
 
-    // Numbers from <sched.h>, <sys/mount.h>, <fcntl.h>, <sys/prctl.h> (x86_64).
+    // Numbers from <sched.h>, <sys/mount.h>, <fcntl.h>, <sys/prctl.h> (x86_64 and aarch64 alike;
+    // the syscall numbers, which differ, are in Syscall).
     int CLONE_NEWNS = 0x00020000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
             CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000,
             CLONE_NEWNET = 0x40000000, CLONE_FS = 0x00000200;
@@ -194,14 +195,13 @@ public interface LibC extends Library {
     int SIG_SETMASK = 2, SIGKILL = 9, SIGTERM = 15;
     int WNOHANG = 1;
     int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ECHILD = 10, EAGAIN = 11, EACCES = 13,
-            EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, EPIPE = 32;
+            EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, EPIPE = 32, ENOSYS = 38;
     int AF_UNIX = 1, SOCK_STREAM = 1, SOL_SOCKET = 1, SCM_RIGHTS = 1;
     int PR_SET_DUMPABLE = 4, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_CAPBSET_DROP = 24,
             PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
     /** Orphaned descendants are re-parented to a subreaper, not to PID 1. */
     int PR_SET_CHILD_SUBREAPER = 36;
     short POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
-    long SYS_PIVOT_ROOT = 155, SYS_CAPSET = 126, SYS_CLOSE_RANGE = 436;
     int CLOSE_RANGE_CLOEXEC = 1 << 2, MFD_CLOEXEC = 1;
     long TIOCSCTTY = 0x540E, TIOCGPTN = 0x80045430L, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414;
     int TCSANOW = 0;

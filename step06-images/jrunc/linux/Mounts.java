@@ -236,7 +236,7 @@ public final class Mounts {
      */
     public static void pivotRoot(Path rootfs) {
         LibC.check(LibC.C.chdir(rootfs.toString()), "chdir", rootfs.toString());
-        LibC.check(LibC.C.syscall(LibC.SYS_PIVOT_ROOT, ".", "."), "pivot_root", rootfs.toString(),
+        LibC.check(LibC.C.syscall(Syscall.pivot_root.number(), ".", "."), "pivot_root", rootfs.toString(),
                 errno -> errno == LibC.EINVAL ? "rootfs must be a mount point and / must not"
                         + " be shared (mount --make-rprivate /)" : null);
         LibC.check(LibC.C.umount2(".", LibC.MNT_DETACH), "umount2", "old root");

@@ -12,7 +12,6 @@ import java.util.List;
  * overlayfs) get the one-string mount(2).
  */
 public final class OverlayMount {
-    private static final long SYS_MOVE_MOUNT = 429, SYS_FSOPEN = 430, SYS_FSCONFIG = 431, SYS_FSMOUNT = 432;
     private static final int FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOVE_MOUNT_F_EMPTY_PATH = 4;
     private static final int FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, AT_FDCWD = -100;
     private static final int ENOSYS = 38, PAGE = 4096;
@@ -21,7 +20,7 @@ public final class OverlayMount {
 
     /** Mounts the layers (top first) with their upper and work dirs on {@code target}. */
     public static void mount(List<String> lowerTopFirst, String upper, String work, String target) {
-        int fs = (int) LibC.C.syscall(SYS_FSOPEN, "overlay", FSOPEN_CLOEXEC);
+        int fs = (int) LibC.C.syscall(Syscall.fsopen.number(), "overlay", FSOPEN_CLOEXEC);
         if (fs == -1 && Native.getLastError() == ENOSYS) {
             legacyMount(lowerTopFirst, upper, work, target);
             return;
@@ -43,17 +42,17 @@ public final class OverlayMount {
             if (set(fs, "source", "overlay") == -1) fail(fs, "fsconfig source", "overlay");
             if (set(fs, "upperdir", upper) == -1) fail(fs, "fsconfig upperdir", upper);
             if (set(fs, "workdir", work) == -1) fail(fs, "fsconfig workdir", work);
-            if (LibC.C.syscall(SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, null, null, 0) == -1) {
+            if (LibC.C.syscall(Syscall.fsconfig.number(), fs, FSCONFIG_CMD_CREATE, null, null, 0) == -1) {
                 // An overlayfs that still parses its options as one string (Debian 12's 6.1)
                 // takes lowerdir+ without a word and refuses it only here.
                 if (Native.getLastError() != LibC.EINVAL) fail(fs, "fsconfig create overlay for", target);
                 legacyMount(lowerTopFirst, upper, work, target);
                 return;
             }
-            int mnt = (int) LibC.C.syscall(SYS_FSMOUNT, fs, FSMOUNT_CLOEXEC, 0);
+            int mnt = (int) LibC.C.syscall(Syscall.fsmount.number(), fs, FSMOUNT_CLOEXEC, 0);
             if (mnt == -1) fail(fs, "fsmount overlay for", target);
             try {
-                LibC.check(LibC.C.syscall(SYS_MOVE_MOUNT, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH),
+                LibC.check(LibC.C.syscall(Syscall.move_mount.number(), mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH),
                         "move_mount overlay to", target);
             } finally {
                 LibC.C.close(mnt);
@@ -64,7 +63,7 @@ public final class OverlayMount {
     }
 
     private static long set(int fs, String key, String value) {
-        return LibC.C.syscall(SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, key, value, 0);
+        return LibC.C.syscall(Syscall.fsconfig.number(), fs, FSCONFIG_SET_STRING, key, value, 0);
     }
 
     /** The errno, and the kernel's own words from the context's message log ("e overlayfs: …"). */

@@ -52,8 +52,14 @@ public final class Seccomp implements AutoCloseable {
     private static final int ATTR_NNP = 3; // SCMP_FLTATR_CTL_NNP
 
     /** Where Debian, Ubuntu and Fedora keep the library; loaded by path, so JNA runs no ldconfig. */
-    static final List<String> LIBRARY = List.of("/usr/lib/x86_64-linux-gnu/libseccomp.so.2",
-            "/lib/x86_64-linux-gnu/libseccomp.so.2", "/usr/lib64/libseccomp.so.2");
+    static final List<String> LIBRARY = List.of("/usr/lib/" + multiarch() + "/libseccomp.so.2",
+            "/lib/" + multiarch() + "/libseccomp.so.2", "/usr/lib64/libseccomp.so.2");
+
+    /** Debian's and Ubuntu's library folder for this machine, e.g. x86_64-linux-gnu. */
+    static String multiarch() {
+        String arch = System.getProperty("os.arch");
+        return (arch.equals("amd64") ? "x86_64" : arch) + "-linux-gnu";
+    }
 
     /** libseccomp, bound by direct mapping: every symbol is resolved at {@link #bind}. */
     static final class Lib {
@@ -127,7 +133,7 @@ public final class Seccomp implements AutoCloseable {
         return action;
     }
 
-    /** Calls of another architecture (x86 and x32 programs run on x86_64 too). */
+    /** Calls of another architecture (x86 and x32 programs run on x86_64 too, arm on aarch64). */
     public void addArchitecture(String name) {
         String libseccompName = name.substring("SCMP_ARCH_".length()).toLowerCase();
         int arch = Lib.seccomp_arch_resolve_name(libseccompName);

@@ -14,6 +14,7 @@ import com.sun.jna.StringArray;
 import jrunc.linux.Capabilities;
 import jrunc.linux.LibC;
 import jrunc.linux.Rlimits;
+import jrunc.linux.Syscall;
 import jrunc.linux.Seccomp;
 import jrunc.spec.Spec;
 
@@ -204,7 +205,7 @@ public final class ContainerProcess {
         LibC.C.umask(user == null || user.umask() == null ? 0022 : user.umask());
         LibC.check(LibC.C.sigprocmask(LibC.SIG_SETMASK, LibC.emptySignalSet(), null),
                 "sigprocmask", "SIG_SETMASK");
-        LibC.check(LibC.C.syscall(LibC.SYS_CLOSE_RANGE, 3 + keepFds, -1,
+        LibC.check(LibC.C.syscall(Syscall.close_range.number(), 3 + keepFds, -1,
                 LibC.CLOSE_RANGE_CLOEXEC), "close_range", (3 + keepFds) + "..~0");
         Rlimits.Prepared limits = Rlimits.Prepared.of(limits(p, false));
         Memory path = LibC.cString(program);
