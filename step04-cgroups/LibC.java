@@ -150,6 +150,7 @@ interface LibC extends Library {
      * (include/uapi/asm-generic/unistd.h). One row per call, named as the kernel names it;
      * os.arch picks the column.
      */
+    // tag::syscall-table[]
     enum Syscall {
         pivot_root(155, 41);
 
@@ -175,6 +176,7 @@ interface LibC extends Library {
             };
         }
     }
+    // end::syscall-table[]
 
     /** chdir(2): relative paths start here. */
     int chdir(String path);

@@ -156,6 +156,7 @@ interface LibC extends Library {
      * (include/uapi/asm-generic/unistd.h). One row per call, named as the kernel names it;
      * os.arch picks the column.
      */
+    // tag::syscall-table[]
     enum Syscall {
         pivot_root(155, 41),
         pidfd_send_signal(424, 424),
@@ -183,6 +184,7 @@ interface LibC extends Library {
             };
         }
     }
+    // end::syscall-table[]
 
     /** chdir(2): relative paths start here. */
     int chdir(String path);
