@@ -202,22 +202,6 @@ class RegistryPullTest {
         assertEquals("linux/arm64/v8\n", Files.readString(layer.resolve("platform")));
     }
 
-    /** Without --platform, an index yields the image of the machine jrunc runs on (arm64: v8). */
-    @Test
-    void withoutAPlatformTheMachinesImageOfAnIndexIsChosen() throws IOException {
-        ImageStore store = new ImageStore(tmp.resolve("store"));
-        var r = cli("pull", "--store", store.root().toString(), registry.host() + "/workshop/multi:1");
-        r.assertExit(0);
-        StoredImage pulled = StoredImage.load(store, store.find(ImageReference.parse(registry.host() + "/workshop/multi:1")).orElseThrow());
-        Path layer = store.layerDir(pulled.layers().get(0).digest());
-        String expected = switch (System.getProperty("os.arch")) {
-            case "amd64" -> "linux/amd64";
-            case "aarch64" -> "linux/arm64/v8";
-            default -> throw new AssertionError("the fixture has no image for " + System.getProperty("os.arch"));
-        };
-        assertEquals(expected + "\n", Files.readString(layer.resolve("platform")));
-    }
-
     @Test
     void aMissingPlatformIsOneLineListingTheAvailableOnes() {
         var r = cli("pull", "--store", tmp.resolve("store").toString(), "--platform", "linux/s390x",
