@@ -83,7 +83,11 @@ public final class Cgroup2Vm {
      * takes milliseconds. {@link #run} calls it, so that its timeout covers only the VM.
      */
     public static synchronized void prepare() {
-        Path prepare = script().resolveSibling("prepare");
+        prepare(script().resolveSibling("prepare"));
+    }
+
+    /** Runs a prepare script (this VM's, or {@link Arm64Vm}'s) and fails with its output. */
+    static void prepare(Path prepare) {
         Path log = null;
         try {
             log = Files.createTempFile("cgroup2-vm-prepare", ".log");
@@ -166,6 +170,16 @@ public final class Cgroup2Vm {
                              Duration timeout) {
         if (command.isEmpty()) throw new IllegalArgumentException("no command");
         prepare();
+        return run(List.of(), command, share, cwd, env, timeout);
+    }
+
+    /**
+     * run-in-vm with {@code vmOptions} before the others (e.g. {@code --arch arm64},
+     * {@code --overlay DIR}); the caller has prepared the VM.
+     */
+    static Result run(List<String> vmOptions, List<String> command, Path share, Path cwd,
+                      Map<String, String> env, Duration timeout) {
+        if (command.isEmpty()) throw new IllegalArgumentException("no command");
         long timeoutSeconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
         Path work = null;
         try {
@@ -174,8 +188,9 @@ public final class Cgroup2Vm {
             Path console = work.resolve("console.log");
             Path stdout = work.resolve("stdout");
             Path stderr = work.resolve("stderr");
-            List<String> args = new ArrayList<>(List.of(script().toString(),
-                    "--timeout", Long.toString(timeoutSeconds),
+            List<String> args = new ArrayList<>(List.of(script().toString()));
+            args.addAll(vmOptions);
+            args.addAll(List.of("--timeout", Long.toString(timeoutSeconds),
                     "--report", report.toString(), "--console", console.toString()));
             if (share != null) args.addAll(List.of("--share", share.toAbsolutePath().toString()));
             if (cwd != null) args.addAll(List.of("--cwd", cwd.toAbsolutePath().toString()));

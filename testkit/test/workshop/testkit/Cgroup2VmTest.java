@@ -101,9 +101,17 @@ class Cgroup2VmTest {
 
     @Test
     void cgroup2IsTheOnlyCgroupHierarchyAndItIsAtSysFsCgroup() throws IOException {
-        Map<String, String> fsTypeByMountPoint = Files.readAllLines(out.resolve("mountinfo")).stream()
+        assertCgroup2Only(fsTypeByMountPoint(out.resolve("mountinfo")));
+    }
+
+    /** Mount point to file system type, from a copy of the guest's /proc/self/mountinfo. */
+    static Map<String, String> fsTypeByMountPoint(Path mountinfo) throws IOException {
+        return Files.readAllLines(mountinfo).stream()
                 .collect(Collectors.toMap(line -> line.split(" ")[4],
                         line -> line.substring(line.indexOf(" - ") + 3).split(" ")[0], (a, b) -> b));
+    }
+
+    static void assertCgroup2Only(Map<String, String> fsTypeByMountPoint) {
         assertEquals("cgroup2", fsTypeByMountPoint.get("/sys/fs/cgroup"), fsTypeByMountPoint::toString);
         assertFalse(fsTypeByMountPoint.containsValue("cgroup"), "a cgroup v1 hierarchy is mounted: "
                 + fsTypeByMountPoint);
@@ -148,8 +156,11 @@ class Cgroup2VmTest {
         // A second, deliberately short VM: it is killed while it still boots.
         long start = System.nanoTime();
         Cgroup2Vm.Result slow = Cgroup2Vm.run(List.of("sleep", "600"), Duration.ofSeconds(2));
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertKilledAtTheTimeoutWithNothingLeft(slow, Duration.ofNanos(System.nanoTime() - start));
+    }
 
+    /** What a run whose command outlived its 2 s timeout must look like. */
+    static void assertKilledAtTheTimeoutWithNothingLeft(Cgroup2Vm.Result slow, Duration took) {
         assertEquals(Cgroup2Vm.TIMEOUT, slow.exitCode(), slow::describe);
         assertTrue(slow.timedOut(), slow::describe);
         assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "killing the VM took " + took);
@@ -162,7 +173,7 @@ class Cgroup2VmTest {
         assertFalse(Files.exists(slow.workDir()), "the run's folder was not removed");
     }
 
-    private static String readQuietly(Path file) {
+    static String readQuietly(Path file) {
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -170,7 +181,7 @@ class Cgroup2VmTest {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);

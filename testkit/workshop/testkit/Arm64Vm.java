@@ -1,0 +1,147 @@
+package workshop.testkit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a command inside a throw-away, emulated linux/arm64 machine (qemu-system-aarch64,
+ * software emulation), to show that the steps and jrunc work on arm64 and not only on x86_64.
+ *
+ * <p>The guest's {@code /} is a Debian bookworm arm64 root file system that
+ * {@code testkit/cgroup2-vm/prepare-arm64} builds on the host (no arm64 code runs there), with
+ * an arm64 JDK 17 at {@value #JAVA_HOME} and the arm64 busybox at {@code /bin/busybox}, read-only
+ * with a tmpfs overlay. The host's repository and {@code ~/.m2/repository} are at their own
+ * paths, read-only with a tmpfs overlay too (writes succeed in the guest and vanish), so this
+ * JVM's class path is the same inside; results come back through a shared host folder. The
+ * kernel is Debian's arm64 kernel with cgroup v2 only. The guest has no network.
+ *
+ * <p>The same {@link Cgroup2Vm.Result} comes back as from {@link Cgroup2Vm}. Emulating another
+ * architecture costs more than emulating this one: run one VM per test class.
+ */
+public final class Arm64Vm {
+    private Arm64Vm() {}
+
+    /** Where the guest's JDK is. */
+    public static final String JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-arm64";
+
+    /** The guest's {@code java}: an aarch64 program that the host cannot run. */
+    public static final String JAVA = JAVA_HOME + "/bin/java";
+
+    /**
+     * Options for every JVM in the guest. Under arm64 emulation the interpreter alone is faster
+     * than any JIT for the JVMs tests start: a JIT's own code has to be translated by qemu before
+     * it compiles anything. Measured in the guest: a step01 run 4.7 s (against 6.1-7.3 s with
+     * C1 only and 7.1-7.4 s with the defaults), 16 JUnit tests in one JVM 23 s (against 32 s with
+     * C1, 86 s when C1 ran for the first time in that boot). The CDS archive the JDK ships stays
+     * on ({@code -Xshare:off} costs 1-2 s per JVM).
+     */
+    public static final List<String> JVM_OPTIONS = List.of(
+            "-Xint", "-XX:+UseSerialGC", "-XX:-UsePerfData");
+
+    /** {@code testkit/cgroup2-vm/prepare-arm64}. */
+    public static Path prepareScript() {
+        return Cgroup2Vm.script().resolveSibling("prepare-arm64");
+    }
+
+    /**
+     * Installs qemu-system-arm if missing, builds the arm64 root file system, fetches the arm64
+     * kernel and builds the initramfs, all in {@code <repo>/.cache/arm64-vm}. The first call on a
+     * machine downloads about 160 MB and takes a minute or so; afterwards well under a second.
+     * {@link #run} calls it, so that its timeout covers only the VM.
+     */
+    public static synchronized void prepare() {
+        Cgroup2Vm.prepare(prepareScript());
+    }
+
+    /**
+     * The host folders the guest sees at their own paths, read-only with a tmpfs overlay: the
+     * repository and the local Maven repository (where this JVM's jars are).
+     */
+    public static List<Path> overlays() {
+        Set<Path> dirs = new LinkedHashSet<>();
+        dirs.add(Workshop.root());
+        String local = System.getProperty("maven.repo.local");
+        if (local != null && !local.isBlank()) dirs.add(Path.of(local).toAbsolutePath().normalize());
+        dirs.add(Path.of(System.getProperty("user.home"), ".m2", "repository"));
+        return dirs.stream().filter(Files::isDirectory).toList();
+    }
+
+    /** {@link #run(List, Path, Path, Map, Duration)} without a share, in the current directory. */
+    public static Cgroup2Vm.Result run(List<String> command, Duration timeout) {
+        return run(command, null, null, Map.of(), timeout);
+    }
+
+    /**
+     * Boots the arm64 VM, runs {@code command} in it as root and powers it off.
+     *
+     * @param command the program and its arguments, looked up on the guest's PATH (its own
+     *                arm64 programs: {@code /usr/sbin:/usr/bin:/sbin:/bin})
+     * @param share   an existing host folder the guest may write to (same path inside), or null
+     * @param cwd     the command's working directory, a path the guest has (null: this JVM's,
+     *                which is inside the repository under Maven)
+     * @param env     added to the command's environment, which otherwise holds only PATH, HOME,
+     *                USER and LOGNAME
+     * @param timeout the VM is killed after running this long; the result is then
+     *                {@link Cgroup2Vm#TIMEOUT}
+     */
+    public static Cgroup2Vm.Result run(List<String> command, Path share, Path cwd,
+                                       Map<String, String> env, Duration timeout) {
+        if (command.isEmpty()) throw new IllegalArgumentException("no command");
+        prepare();
+        List<String> vmOptions = new ArrayList<>(List.of("--arch", "arm64"));
+        for (Path dir : overlays()) vmOptions.addAll(List.of("--overlay", dir.toString()));
+        return Cgroup2Vm.run(vmOptions, command, share, cwd, env, timeout);
+    }
+
+    /**
+     * What {@link Command#javaLauncher()} gives on the host, for the guest: its arm64 java with
+     * {@link #JVM_OPTIONS} (also passed on to the JVMs it starts through {@code Command}), the
+     * repository as {@code workshop.root}, and this JVM's class path. Append a main class.
+     */
+    public static List<String> javaLauncher() {
+        String options = String.join(" ", JVM_OPTIONS);
+        List<String> argv = new ArrayList<>(List.of(JAVA,
+                "-XX:-MaxFDLimit", "--enable-native-access=ALL-UNNAMED"));
+        argv.addAll(JVM_OPTIONS);
+        argv.add("-D" + Command.JVM_OPTIONS + "=" + options);
+        argv.add("-Dworkshop.root=" + Workshop.root());
+        argv.addAll(List.of("-cp", classPath()));
+        return argv;
+    }
+
+    /** The guest's java running {@code mainClass} of this JVM's class path, with {@link #JVM_OPTIONS}. */
+    public static List<String> javaCommand(String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(JAVA));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", classPath(), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * This JVM's class path (surefire's: target/classes, target/test-classes, jars in the local
+     * Maven repository), checked to lie in folders the guest sees.
+     */
+    static String classPath() {
+        String classPath = System.getProperty("java.class.path");
+        List<Path> visible = overlays();
+        List<String> outside = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (entry.isEmpty()) continue;
+            Path path = Path.of(entry).toAbsolutePath().normalize();
+            if (visible.stream().noneMatch(path::startsWith)) outside.add(entry);
+        }
+        if (!outside.isEmpty()) {
+            throw new IllegalStateException("the arm64 guest cannot see these class path entries: "
+                    + outside + " (it sees only " + visible + " of the host's files; run the tests"
+                    + " with Maven from the repository, or share the folder)");
+        }
+        return classPath;
+    }
+}
