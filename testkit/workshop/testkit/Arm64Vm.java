@@ -1,5 +1,9 @@
 package workshop.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +12,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * Runs a command inside a throw-away, emulated linux/arm64 machine (qemu-system-aarch64,
@@ -143,5 +149,53 @@ public final class Arm64Vm {
                     + " with Maven from the repository, or share the folder)");
         }
         return classPath;
+    }
+
+    /**
+     * Where the guest keeps the workshop's busybox rootfs built for arm64 (by the repository's
+     * own {@code bin/build-rootfs}, from the guest's arm64 busybox-static), a host folder shared
+     * read-write: built in the first boot, "up to date" in every later one.
+     */
+    public static Path rootfsCache() {
+        String cache = System.getenv("ARM64_VM_CACHE");
+        Path dir = (cache != null && !cache.isBlank() ? Path.of(cache)
+                : Workshop.root().resolve(".cache/arm64-vm")).resolve("workshop-rootfs");
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    /**
+     * Runs this module's tests named by {@code tests} (classes, or {@code Class#method}) in one
+     * boot of the arm64 VM, after putting the arm64 build of the workshop's rootfs at
+     * {@code <repo>/rootfs} (the guest's view; the host's stays as it is), and reports each one
+     * as a test of its own named {@code [arm64 VM] Class.method (S s)}, after a first test that
+     * checks the guest is an aarch64 machine and every test in {@code tests} ran (see
+     * {@link VmTests}).
+     */
+    public static Stream<DynamicTest> runTests(
+            List<String> tests, Duration timeout) {
+        Path cache = rootfsCache();
+        Path built = cache.resolve("rootfs");
+        Path rootfs = Workshop.root().resolve("rootfs");
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+                "set -e; bin/build-rootfs \"$1\" >&2; rm -rf \"$2\"; cp -a \"$1\" \"$2\"; shift 2; exec \"$@\"",
+                "sh", built.toString(), rootfs.toString()));
+        command.addAll(javaLauncher());
+        command.add(VmTests.class.getName());
+        command.addAll(tests);
+        Cgroup2Vm.Result r = run(command, cache, Workshop.root(), Map.of(), timeout);
+        String transcript = r.describe();
+        return VmTests.report("arm64 VM", r.stdout(), transcript,
+                "the VM is an aarch64 machine with an aarch64 busybox rootfs", () -> {
+                    assertEquals(0, r.exitCode(), transcript);
+                    assertEquals(List.of("@@arch aarch64"),
+                            r.stdout().lines().filter(l -> l.startsWith("@@arch")).toList(), transcript);
+                    byte[] elf = Files.readAllBytes(built.resolve("bin/busybox"));
+                    assertEquals(0xb7, elf[18] & 0xff,
+                            "e_machine of the rootfs's busybox is EM_AARCH64 (183)");
+                }, tests);
     }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * guest's own arm64 dash) that writes each observation into a shared folder, and each test
  * checks one of them on the host.
  */
+@Tag("arm64-vm")
 class Arm64VmTest {
     /** Runs in the guest's arm64 JVM from this module's target/test-classes, compiled on the host. */
     public static final class Hello {
