@@ -165,8 +165,22 @@ final class Step05 {
     }
 
     /** The cgroup directories of a container id, in every hierarchy that has one. */
+    /** A pure cgroup v2 machine: /sys/fs/cgroup is the one hierarchy (not a folder of them). */
+    static boolean pureV2() {
+        return Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
+    }
+
+    /** The line of /proc/PID/cgroup that names a process's memory cgroup (v1) or its cgroup (v2). */
+    static String memoryCgroupLine(String path) {
+        return (pureV2() ? "0::" : ":memory:") + path + "\n";
+    }
+
     static List<Path> cgroupsNamed(String relative) {
         List<Path> found = new ArrayList<>();
+        if (pureV2()) {
+            Path candidate = Path.of("/sys/fs/cgroup").resolve(relative);
+            return Files.isDirectory(candidate) ? List.of(candidate) : List.of();
+        }
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path hierarchy : (Iterable<Path>) hierarchies::iterator) {
                 Path candidate = hierarchy.resolve(relative);

@@ -131,7 +131,7 @@ public final class DeviceFilter {
      */
     static final int BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_TYPE_CGROUP_DEVICE = 15,
             BPF_CGROUP_DEVICE = 6, BPF_F_ALLOW_MULTI = 2;
-    static final int O_DIRECTORY = 0200000, ENOSYS = 38;
+    static final int O_DIRECTORY = OpenFlag.O_DIRECTORY.value(), ENOSYS = 38;
 
     /**
      * Loads the program and attaches it to the cgroup directory. The attachment holds the

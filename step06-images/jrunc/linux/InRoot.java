@@ -50,7 +50,8 @@ public final class InRoot implements AutoCloseable {
     }
 
     static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_IN_ROOT = 0x10;
-    static final int O_EXCL = 0200, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000;
+    static final int O_EXCL = 0200;
+    static final int O_DIRECTORY = OpenFlag.O_DIRECTORY.value(), O_NOFOLLOW = OpenFlag.O_NOFOLLOW.value();
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
     static final int ENOSYS = 38, ELOOP = 40;
     /** The kernel's MAXSYMLINKS: links followed in one lookup. */

@@ -31,7 +31,8 @@ public final class Init {
             JruncException.class, LibC.SyscallException.class, Hooks.class,
             jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, jrunc.linux.Rlimits.Prepared.class,
             com.sun.jna.StringArray.class, Capabilities.class,
-            SyncChannel.class, Mounts.class, Console.class, Seccomp.class, jrunc.linux.Syscall.class);
+            SyncChannel.class, Mounts.class, Console.class, Seccomp.class, jrunc.linux.Syscall.class,
+            jrunc.linux.OpenFlag.class);
 
     private Init() {}
 

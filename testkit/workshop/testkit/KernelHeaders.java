@@ -12,8 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The kernel's syscall numbers as its user-space headers (Debian's linux-libc-dev) define them,
- * for tests that check a binding's table against the kernel instead of against itself.
+ * The kernel's syscall numbers and open(2) flags as its user-space headers (Debian's
+ * linux-libc-dev) define them, for tests that check a binding's table against the kernel
+ * instead of against itself.
  * x86_64 has a table of its own ({@code asm/unistd_64.h}); arm64, like most newer
  * architectures, uses the generic one ({@code asm-generic/unistd.h}), which linux-libc-dev ships
  * on every architecture.
@@ -40,16 +41,39 @@ public final class KernelHeaders {
         return Map.of();
     }
 
-    /** Every {@code #define __NR_name number} of one header, by name. */
-    static Map<String, Long> read(Path header) {
-        String text;
+    private static final Pattern FLAG = Pattern.compile("^#define\\s+(O_\\w+)\\s+(0[0-7]*|[1-9]\\d*)\\b",
+            Pattern.MULTILINE);
+
+    /**
+     * The open(2) flags of the machine this JVM runs on: its own {@code asm/fcntl.h} first (arm64
+     * defines O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE there), then the generic ones.
+     */
+    public static Map<String, Long> openFlags() {
+        String arch = System.getProperty("os.arch");
+        String multiarch = (arch.equals("amd64") ? "x86_64" : arch) + "-linux-gnu";
+        Map<String, Long> flags = new TreeMap<>();
+        for (Path header : new Path[] {Path.of("/usr/include", multiarch, "asm/fcntl.h"),
+                Path.of("/usr/include/asm-generic/fcntl.h")}) {
+            String text = readHeader(header);
+            Matcher m = FLAG.matcher(text);
+            while (m.find()) flags.putIfAbsent(m.group(1), Long.decode(m.group(2)));
+        }
+        return flags;
+    }
+
+    private static String readHeader(Path header) {
         try {
-            text = Files.readString(header);
+            return Files.readString(header);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + header + ": the kernel's headers come"
                     + " with Debian's linux-libc-dev (installed with libc6-dev: sudo bin/test-all"
                     + " installs it)", e);
         }
+    }
+
+    /** Every {@code #define __NR_name number} of one header, by name. */
+    static Map<String, Long> read(Path header) {
+        String text = readHeader(header);
         Map<String, Long> numbers = new TreeMap<>();
         Matcher m = DEFINE.matcher(text);
         while (m.find()) numbers.put(m.group(1), Long.parseLong(m.group(2)));

@@ -18,11 +18,13 @@ import workshop.testkit.Privileged;
 class Arm64VmTest {
     static final List<String> IN_VM = List.of(
             "jrunc.linux.SyscallTest#theRunningMachinePicksItsColumn",
+            "jrunc.linux.OpenFlagTest",
             "jrunc.runtime.LifecycleTest#createStartKillDelete",
             "jrunc.runtime.LifecycleTest#execJoinsTheContainer",
             "jrunc.runtime.LifecycleTest#deleteForceOfARunningContainerLeavesNothing",
             "jrunc.runtime.LifecycleTest#runReturnsTheExitStatusAndSignals",
             "jrunc.runtime.DeviceRulesTest#aRefusedProgramIsAnErrorThatNamesTheFieldAndTheErrno",
+            "jrunc.runtime.SeccompArchitecturesTest",
             "jrunc.image.MultiPlatformPullTest");
 
     @TestFactory

@@ -96,7 +96,8 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        // Seconds here; under emulation (the arm64 VM) a Go program takes far longer to start.
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("docker-registry exited with " + process.exitValue() + ": " + Files.readString(dir.resolve("registry.log")));
@@ -117,7 +118,8 @@ public final class LocalRegistry implements AutoCloseable {
             }
         }
         close();
-        throw new IOException("docker-registry did not answer on " + host() + " within 20 s");
+        throw new IOException("docker-registry did not answer on " + host() + " within 120 s: "
+                + Files.readString(dir.resolve("registry.log")));
     }
 
     static int freePort() {
