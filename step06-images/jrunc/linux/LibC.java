@@ -178,7 +178,7 @@ public interface LibC extends Library {
     String strerror(int errnum);
 
     // Numbers from <sched.h>, <sys/mount.h>, <fcntl.h>, <sys/prctl.h> (x86_64 and aarch64 alike;
-    // the syscall numbers, which differ, are in Syscall).
+    // what differs is in Syscall and OpenFlag).
     int CLONE_NEWNS = 0x00020000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
             CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000,
             CLONE_NEWNET = 0x40000000, CLONE_FS = 0x00000200;
