@@ -21,7 +21,6 @@ class Arm64VmTest {
             "jrunc.linux.OpenFlagTest",
             "jrunc.runtime.LifecycleTest#createStartKillDelete",
             "jrunc.runtime.LifecycleTest#execJoinsTheContainer",
-            "jrunc.runtime.LifecycleTest#deleteForceOfARunningContainerLeavesNothing",
             "jrunc.runtime.LifecycleTest#runReturnsTheExitStatusAndSignals",
             "jrunc.runtime.DeviceRulesTest#aRefusedProgramIsAnErrorThatNamesTheFieldAndTheErrno",
             "jrunc.runtime.SeccompArchitecturesTest",

@@ -138,12 +138,17 @@ class LifecycleTest {
     @Test
     void execJoinsTheContainer() throws Exception {
         jrunc.run("run", "--detach", "--bundle", bundle.toString(), EX).assertExit(0);
-        Command.Result r = jrunc.run("exec", EX, "sh", "-c",
-                "hostname; cat /proc/self/cgroup | grep pids; ls /proc | grep -c '^[0-9]'; exit 5");
+        Command.Result r = jrunc.run("exec", EX, "sh", "-c", "hostname;"
+                + " [ \"$(cat /proc/self/cgroup)\" = \"$(cat /proc/1/cgroup)\" ] && echo the-cgroups-of-pid-1; exit 5");
         r.assertExit(5);
         String[] lines = r.stdout().split("\n");
         assertEquals("runc", lines[0], "the container's hostname");
-        assertEquals("8:pids:/jrunc/" + EX, lines[1], "the container's cgroup");
+        // Every hierarchy's line as PID 1's (v1), or the one line (v2, in the namespace runc spec
+        // adds there); PID 1 itself is in the container's cgroup as the host sees it.
+        assertEquals("the-cgroups-of-pid-1", lines[1], "the exec'd process's cgroups");
+        int initPid = state(EX).get("pid").asInt();
+        assertTrue(Files.readString(Path.of("/proc/" + initPid + "/cgroup")).contains(":/jrunc/" + EX + "\n"),
+                "the container's cgroup");
         Path process = tmp.resolve("process.json");
         Files.writeString(process, "{\"args\": [\"/bin/sh\", \"-c\", \"id -u; pwd\"],"
                 + " \"cwd\": \"/etc\", \"user\": {\"uid\": 1234, \"gid\": 99}, \"env\": []}");
