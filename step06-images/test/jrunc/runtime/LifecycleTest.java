@@ -24,7 +24,7 @@ class LifecycleTest {
     static final String C1 = "c1" + RUN, DUP = "dup" + RUN, DIES = "dies" + RUN;
     static final String FORCED = "forced" + RUN, FROZEN = "frozen" + RUN, EX = "ex" + RUN;
     static final String SEVEN = "seven" + RUN, KILLED = "killed" + RUN, SIG = "sig" + RUN;
-    static final String GHOST = "ghost" + RUN;
+    static final String GHOST = "ghost" + RUN, ONE = "one" + RUN;
     static final String LOOP = "trap 'exit 3' TERM; while :; do sleep 0.1; done";
     @TempDir
     static Path tmp;
@@ -88,6 +88,28 @@ class LifecycleTest {
         Command.Result gone = jrunc.run("state", C1).assertExit(1);
         assertTrue(gone.stderr().contains("container " + C1 + " does not exist"), gone.stderr());
         assertFalse(Files.exists(jrunc.root.resolve(C1)));
+    }
+
+    /**
+     * run, exec, kill and delete of one container in as few calls as they take: the compact
+     * lifecycle that also runs in the emulated arm64 VM, where every jrunc call costs seconds.
+     */
+    @Test
+    void runExecKillDeleteOfOneContainer() throws Exception {
+        jrunc.run("run", "--detach", "--bundle", bundle.toString(), ONE).assertExit(0);
+        Command.Result exec = jrunc.run("exec", ONE, "sh", "-c", "hostname;"
+                + " [ \"$(cat /proc/self/cgroup)\" = \"$(cat /proc/1/cgroup)\" ] && echo the-cgroups-of-pid-1;"
+                + " [ \"$(readlink /proc/self/ns/pid)\" = \"$(readlink /proc/1/ns/pid)\" ] && echo the-pid-namespace-of-pid-1");
+        exec.assertExit(0);
+        assertEquals("runc\nthe-cgroups-of-pid-1\nthe-pid-namespace-of-pid-1\n", exec.stdout());
+        int pid = state(ONE).get("pid").asInt();
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/cgroup")).contains(":/jrunc/" + ONE + "\n"),
+                "the container's cgroup");
+        jrunc.run("kill", ONE, "TERM").assertExit(0);
+        waitForStatus(ONE, "stopped");
+        jrunc.run("delete", ONE).assertExit(0);
+        assertFalse(Files.exists(jrunc.root.resolve(ONE)), "the state directory is gone");
+        // No cgroup, mount or process is left: the class's @AfterAll checks the whole machine.
     }
 
     @Test
