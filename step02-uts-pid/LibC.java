@@ -48,7 +48,7 @@ interface LibC extends Library {
     int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attributes,
             String[] argv, String[] envp);
 
-    /** posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80 bytes in glibc (x86_64). */
+    /** posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80 in glibc (x86_64 and aarch64). */
     int SPAWNATTR_BYTES = 336;
     int FILE_ACTIONS_BYTES = 80;
 
