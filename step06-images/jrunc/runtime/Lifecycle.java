@@ -35,14 +35,16 @@ public final class Lifecycle {
             byte[] one = new byte[1];
             // Non-blocking: a dead init never opens its end, and we must not wait forever.
             while (LibC.C.read(fd, one, 1) != 1) {
-                // A quick program may be released, run and exit between the read and this
-                // check: its byte is still in the fifo, so read once more before giving up.
-                if (!Processes.isAlive(c.state().pid(), c.state().startTime())
-                        && LibC.C.read(fd, one, 1) != 1) {
-                    throw new JruncException("cannot start container " + id
-                            + ": its init exited before it was started");
+                if (Processes.isAlive(c.state().pid(), c.state().startTime())) {
+                    Container.sleep(1);
+                    continue;
                 }
-                Container.sleep(1);
+                // A quick program may be released, run and exit between the read and this
+                // check: its byte is still in the fifo, and reading it is the start. Only an
+                // init that never wrote it exited before it was started.
+                if (LibC.C.read(fd, one, 1) == 1) break;
+                throw new JruncException("cannot start container " + id
+                        + ": its init exited before it was started");
             }
         } finally {
             LibC.C.close(fd);
