@@ -20,7 +20,6 @@ class Arm64VmTest {
             "jrunc.linux.SyscallTest#theRunningMachinePicksItsColumn",
             "jrunc.linux.OpenFlagTest",
             "jrunc.runtime.LifecycleTest#runExecKillDeleteOfOneContainer",
-            "jrunc.runtime.LifecycleTest#runReturnsTheExitStatusAndSignals",
             "jrunc.runtime.DeviceRulesTest#aRefusedProgramIsAnErrorThatNamesTheFieldAndTheErrno",
             "jrunc.runtime.SeccompArchitecturesTest",
             "jrunc.image.MultiPlatformPullTest");
