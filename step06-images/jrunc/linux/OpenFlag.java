@@ -24,12 +24,6 @@ public enum OpenFlag {
     }
 
     public int value(String osArch) {
-        return switch (osArch) {
-            case "amd64", "x86_64" -> x86_64;
-            case "aarch64" -> aarch64;
-            default -> throw new LibC.SyscallException("open", name() + " on os.arch " + osArch, LibC.ENOSYS,
-                    "jrunc knows the open flags of x86_64 and aarch64 only: add a column for "
-                    + osArch + " to jrunc.linux.OpenFlag");
-        };
+        return (int) Arch.pick(osArch, x86_64, aarch64, "open", name() + " ", "open flags", OpenFlag.class);
     }
 }

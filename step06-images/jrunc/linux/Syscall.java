@@ -31,12 +31,6 @@ public enum Syscall {
     }
 
     public long number(String osArch) {
-        return switch (osArch) {
-            case "amd64", "x86_64" -> x86_64;
-            case "aarch64" -> aarch64;
-            default -> throw new LibC.SyscallException(name(), "on os.arch " + osArch, LibC.ENOSYS,
-                    "jrunc knows the syscall numbers of x86_64 and aarch64 only: add a column for "
-                    + osArch + " to jrunc.linux.Syscall");
-        };
+        return Arch.pick(osArch, x86_64, aarch64, name(), "", "syscall numbers", Syscall.class);
     }
 }

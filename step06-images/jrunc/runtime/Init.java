@@ -32,7 +32,7 @@ public final class Init {
             jrunc.linux.Spawn.class, jrunc.linux.Rlimits.class, jrunc.linux.Rlimits.Prepared.class,
             com.sun.jna.StringArray.class, Capabilities.class,
             SyncChannel.class, Mounts.class, Console.class, Seccomp.class, jrunc.linux.Syscall.class,
-            jrunc.linux.OpenFlag.class);
+            jrunc.linux.OpenFlag.class, jrunc.linux.Arch.class);
 
     private Init() {}
 
