@@ -2,6 +2,7 @@ package jrunc.runtime;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
 import jrunc.spec.Spec;
@@ -32,17 +33,7 @@ public final class Lifecycle {
         int fd = (int) LibC.check(LibC.C.open(fifo, LibC.O_RDONLY | LibC.O_NONBLOCK
                 | LibC.O_CLOEXEC, 0), "open", fifo);
         try {
-            byte[] one = new byte[1];
-            // Non-blocking: a dead init never opens its end, and we must not wait forever.
-            while (LibC.C.read(fd, one, 1) != 1) {
-                if (Processes.isAlive(c.state().pid(), c.state().startTime())) {
-                    Container.sleep(1);
-                    continue;
-                }
-                // A quick program may be released, run and exit between the read and this
-                // check: its byte is still in the fifo, and reading it is the start. Only an
-                // init that never wrote it exited before it was started.
-                if (LibC.C.read(fd, one, 1) == 1) break;
+            if (!released(fd, () -> Processes.isAlive(c.state().pid(), c.state().startTime()))) {
                 throw new JruncException("cannot start container " + id
                         + ": its init exited before it was started");
             }
@@ -51,6 +42,21 @@ public final class Lifecycle {
         }
         LibC.C.unlink(fifo);
         Hooks.runAllLoggingFailures(poststart, "poststart", running); // runc only logs them
+    }
+
+    /**
+     * Reads the init's byte from exec.fifo (opened non-blocking: a dead init never opens its
+     * end, and we must not wait forever). A quick program may be released, run and exit between
+     * a read and the look at its init: its byte is still in the fifo, and reading it is the
+     * start. False only for an init that exited without writing it.
+     */
+    static boolean released(int fd, BooleanSupplier initAlive) {
+        byte[] one = new byte[1];
+        while (LibC.C.read(fd, one, 1) != 1) {
+            if (!initAlive.getAsBoolean()) return LibC.C.read(fd, one, 1) == 1;
+            Container.sleep(1);
+        }
+        return true;
     }
     // end::start[]
 
