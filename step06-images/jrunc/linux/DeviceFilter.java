@@ -131,7 +131,7 @@ public final class DeviceFilter {
      */
     static final int BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_TYPE_CGROUP_DEVICE = 15,
             BPF_CGROUP_DEVICE = 6, BPF_F_ALLOW_MULTI = 2;
-    static final int O_DIRECTORY = OpenFlag.O_DIRECTORY.value(), ENOSYS = 38;
+    static final int O_DIRECTORY = OpenFlag.O_DIRECTORY.value();
 
     /**
      * Loads the program and attaches it to the cgroup directory. The attachment holds the
@@ -191,7 +191,7 @@ public final class DeviceFilter {
             throw failure("BPF_PROG_LOAD", errno, switch (errno) {
                 case LibC.EPERM -> "loading an eBPF program needs CAP_SYS_ADMIN (or CAP_BPF) in"
                         + " the host's user namespace: run jrunc as root on the host";
-                case ENOSYS -> "this kernel was built without bpf(2) (CONFIG_BPF_SYSCALL)";
+                case LibC.ENOSYS -> "this kernel was built without bpf(2) (CONFIG_BPF_SYSCALL)";
                 default -> null;
             });
         }

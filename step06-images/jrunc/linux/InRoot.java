@@ -53,7 +53,7 @@ public final class InRoot implements AutoCloseable {
     static final int O_EXCL = 0200;
     static final int O_DIRECTORY = OpenFlag.O_DIRECTORY.value(), O_NOFOLLOW = OpenFlag.O_NOFOLLOW.value();
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
-    static final int ENOSYS = 38, ELOOP = 40;
+    static final int ELOOP = 40;
     /** The kernel's MAXSYMLINKS: links followed in one lookup. */
     static final int MAX_LINKS = 40;
     static final String LOOP_HINT = "more than 40 symlinks on the way (or a /proc magic link):"
@@ -224,7 +224,7 @@ public final class InRoot implements AutoCloseable {
                 long fd = Kernel.C.syscall(Syscall.openat2.number(), root, path, how, 24L);
                 if (fd >= 0) return (int) fd;
                 int errno = Native.getLastError();
-                if (errno == ENOSYS) {
+                if (errno == LibC.ENOSYS) {
                     haveOpenat2 = false;
                     break;
                 }

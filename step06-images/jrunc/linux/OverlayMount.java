@@ -14,14 +14,14 @@ import java.util.List;
 public final class OverlayMount {
     private static final int FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOVE_MOUNT_F_EMPTY_PATH = 4;
     private static final int FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, AT_FDCWD = -100;
-    private static final int ENOSYS = 38, PAGE = 4096;
+    private static final int PAGE = 4096;
 
     private OverlayMount() {}
 
     /** Mounts the layers (top first) with their upper and work dirs on {@code target}. */
     public static void mount(List<String> lowerTopFirst, String upper, String work, String target) {
         int fs = (int) LibC.C.syscall(Syscall.fsopen.number(), "overlay", FSOPEN_CLOEXEC);
-        if (fs == -1 && Native.getLastError() == ENOSYS) {
+        if (fs == -1 && Native.getLastError() == LibC.ENOSYS) {
             legacyMount(lowerTopFirst, upper, work, target);
             return;
         }

@@ -111,13 +111,8 @@ public final class Arm64Vm {
      * repository as {@code workshop.root}, and this JVM's class path. Append a main class.
      */
     public static List<String> javaLauncher() {
-        String options = String.join(" ", JVM_OPTIONS);
-        List<String> argv = new ArrayList<>(List.of(JAVA,
-                "-XX:-MaxFDLimit", "--enable-native-access=ALL-UNNAMED"));
-        argv.addAll(JVM_OPTIONS);
-        argv.add("-D" + Command.JVM_OPTIONS + "=" + options);
-        argv.add("-Dworkshop.root=" + Workshop.root());
-        argv.addAll(List.of("-cp", classPath()));
+        List<String> argv = new ArrayList<>(Command.javaLauncher(JAVA, JVM_OPTIONS, classPath()));
+        argv.add(1, "-Dworkshop.root=" + Workshop.root());
         return argv;
     }
 

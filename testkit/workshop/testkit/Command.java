@@ -49,15 +49,25 @@ public final class Command {
      * that the JVMs those start get them too): Cgroup2Vm's options for JVMs under emulation.
      */
     public static List<String> javaLauncher() {
-        List<String> argv = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:-MaxFDLimit", "--enable-native-access=ALL-UNNAMED"));
         String extra = System.getProperty(JVM_OPTIONS, "").trim();
-        if (!extra.isEmpty()) {
-            argv.addAll(List.of(extra.split("\\s+")));
-            argv.add("-D" + JVM_OPTIONS + "=" + extra);
+        return javaLauncher(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                extra.isEmpty() ? List.of() : List.of(extra.split("\\s+")),
+                System.getProperty("java.class.path"));
+    }
+
+    /**
+     * {@code java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED OPTIONS -cp CLASSPATH}, the
+     * options also in {@value #JVM_OPTIONS} so that the JVMs it starts get them too: this JVM's
+     * launcher, or a VM guest's with its own java and options.
+     */
+    static List<String> javaLauncher(String java, List<String> options, String classPath) {
+        List<String> argv = new ArrayList<>(List.of(java, "-XX:-MaxFDLimit",
+                "--enable-native-access=ALL-UNNAMED"));
+        if (!options.isEmpty()) {
+            argv.addAll(options);
+            argv.add("-D" + JVM_OPTIONS + "=" + String.join(" ", options));
         }
-        argv.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        argv.addAll(List.of("-cp", classPath));
         return List.copyOf(argv);
     }
 
