@@ -52,8 +52,15 @@ final class JruncTool {
         return new JruncTool(stateRoot, List.copyOf(launcher));
     }
 
+    /**
+     * How long one call may take: a minute here, five in a VM (workshop.jvm.options is set
+     * there), where under arm64 emulation an exec (two JVMs) took more than a minute.
+     */
+    static final Duration TIMEOUT = System.getProperty(Command.JVM_OPTIONS, "").isBlank()
+            ? Duration.ofSeconds(60) : Duration.ofMinutes(5);
+
     Command.Result run(String... args) {
-        return run(Duration.ofSeconds(60), args);
+        return run(TIMEOUT, args);
     }
 
     Command.Result run(Duration timeout, String... args) {
