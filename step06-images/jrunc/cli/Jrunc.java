@@ -59,6 +59,12 @@ public final class Jrunc {
     public static int execute(String... args) {
         // Before JNA loads: strings it passes (hook paths, args, env) are UTF-8 bytes.
         if (System.getProperty("jna.encoding") == null) System.setProperty("jna.encoding", "UTF-8");
+        Integer fast = FastCli.execute(args); // the lifecycle calls an engine makes
+        return fast != null ? fast : withPicocli(args);
+    }
+
+    /** Everything else: --help, the image commands, and every call the table does not parse. */
+    static int withPicocli(String... args) {
         CommandLine cli = new CommandLine(new Jrunc());
         // As Go's flag package (runc): options end at the first argument, so in
         // "exec ID sh -c CMD" the -c belongs to sh.

@@ -138,7 +138,8 @@ final class InitLauncher {
                 int jnaFd = fds.open(jnaLibraryDirectory(stateDir));
                 launchOnly.add(jnaFd);
                 jna = "/proc/self/fd/" + jnaFd;
-                args.removeIf(o -> o.startsWith("-XX:SharedArchiveFile=") || o.startsWith("-Xlog:cds"));
+                args.removeIf(o -> RuntimeFiles.ARCHIVE_OPTIONS.stream().anyMatch(o::startsWith)
+                        || o.startsWith("-Xlog:cds") || o.startsWith("-Xlog:aot"));
             } else {
                 classPath.add(System.getProperty("java.class.path")); // as the archive has it
                 jna = jnaLibraryDirectory(stateDir).toString();

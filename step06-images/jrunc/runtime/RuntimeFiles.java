@@ -33,12 +33,16 @@ final class RuntimeFiles {
                 .map(RuntimeFiles::realPath).distinct().toList();
     }
 
-    /** -XX:SharedArchiveFile of the init's options (bin/jrunc's class-data archive), or null. */
+    /** The options that name bin/jrunc's class-data archive (JDK 17) or AOT cache (JDK 25). */
+    static final List<String> ARCHIVE_OPTIONS = List.of("-XX:SharedArchiveFile=", "-XX:AOTCache=");
+
+    /** The archive or AOT cache the init's options name, or null. */
     static Path classDataArchive() {
         String options = System.getProperty("jrunc.init.options", "");
         for (String option : options.trim().split("\\s+")) {
-            if (option.startsWith("-XX:SharedArchiveFile=")) {
-                Path archive = Path.of(option.substring("-XX:SharedArchiveFile=".length()));
+            for (String prefix : ARCHIVE_OPTIONS) {
+                if (!option.startsWith(prefix)) continue;
+                Path archive = Path.of(option.substring(prefix.length()));
                 if (Files.isRegularFile(archive)) return realPath(archive);
             }
         }
