@@ -1,13 +1,14 @@
 package jrunc.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jrunc.json.JsonWriter;
 import jrunc.runtime.Container;
 import jrunc.runtime.JruncException;
-import jrunc.spec.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,9 +59,11 @@ final class EventsCommand implements Callable<Integer> {
     }
 
     private void print(Container c) throws Exception {
-        ObjectNode event = SpecLoader.JSON.createObjectNode().put("type", "stats").put("id", id);
-        event.set("data", SpecLoader.JSON.valueToTree(c.cgroups().stats()));
-        System.out.println(SpecLoader.JSON.writeValueAsString(event));
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", "stats");
+        event.put("id", id);
+        event.put("data", c.cgroups().stats());
+        System.out.println(JsonWriter.compact(event));
         System.out.flush();
     }
 

@@ -1,16 +1,14 @@
 package jrunc.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import jrunc.json.JsonWriter;
 import jrunc.linux.Capabilities;
 import jrunc.linux.MountOptions;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Seccomp;
-import jrunc.spec.SpecLoader;
 import picocli.CommandLine.Command;
 
 /**
@@ -23,34 +21,37 @@ import picocli.CommandLine.Command;
 final class FeaturesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-        ObjectNode f = SpecLoader.JSON.createObjectNode();
-        f.put("ociVersionMin", "1.0.0").put("ociVersionMax", "1.0.2");
-        strings(f, "hooks", List.of("prestart", "createRuntime", "createContainer",
-                "startContainer", "poststart", "poststop"));
-        strings(f, "mountOptions", MountOptions.supported());
-        ObjectNode linux = f.putObject("linux");
-        strings(linux, "namespaces", Namespaces.FLAGS.keySet().stream().sorted().toList());
-        strings(linux, "capabilities", Capabilities.NUMBERS.entrySet().stream()
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("ociVersionMin", "1.0.0");
+        f.put("ociVersionMax", "1.0.2");
+        f.put("hooks", List.of("prestart", "createRuntime", "createContainer", "startContainer",
+                "poststart", "poststop"));
+        f.put("mountOptions", MountOptions.supported());
+        Map<String, Object> linux = new LinkedHashMap<>();
+        f.put("linux", linux);
+        linux.put("namespaces", Namespaces.FLAGS.keySet().stream().sorted().toList());
+        linux.put("capabilities", Capabilities.NUMBERS.entrySet().stream()
                 .sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList());
         // cgroupfs paths on either version; no systemd driver (--systemd-cgroup is refused).
-        linux.putObject("cgroup").put("v1", true).put("v2", true).put("systemd", false)
-                .put("systemdUser", false);
-        ObjectNode seccomp = linux.putObject("seccomp").put("enabled", seccompAvailable());
-        strings(seccomp, "actions", Seccomp.ACTIONS.keySet().stream().sorted().toList());
-        strings(seccomp, "operators", Seccomp.OPERATORS.keySet().stream().sorted().toList());
-        strings(seccomp, "archs", Seccomp.ARCHITECTURES.stream().sorted().toList());
-        strings(seccomp, "knownFlags", Seccomp.FLAGS.keySet().stream().sorted().toList());
-        strings(seccomp, "supportedFlags", Seccomp.FLAGS.keySet().stream().sorted().toList());
+        Map<String, Object> cgroup = new LinkedHashMap<>();
+        cgroup.put("v1", true);
+        cgroup.put("v2", true);
+        cgroup.put("systemd", false);
+        cgroup.put("systemdUser", false);
+        linux.put("cgroup", cgroup);
+        Map<String, Object> seccomp = new LinkedHashMap<>();
+        linux.put("seccomp", seccomp);
+        seccomp.put("enabled", seccompAvailable());
+        seccomp.put("actions", Seccomp.ACTIONS.keySet().stream().sorted().toList());
+        seccomp.put("operators", Seccomp.OPERATORS.keySet().stream().sorted().toList());
+        seccomp.put("archs", Seccomp.ARCHITECTURES.stream().sorted().toList());
+        seccomp.put("knownFlags", Seccomp.FLAGS.keySet().stream().sorted().toList());
+        seccomp.put("supportedFlags", Seccomp.FLAGS.keySet().stream().sorted().toList());
         // jrunc applies no LSM profile or label (it refuses them where the LSM is enabled).
-        linux.putObject("apparmor").put("enabled", false);
-        linux.putObject("selinux").put("enabled", false);
-        System.out.println(SpecLoader.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(f));
+        linux.put("apparmor", Map.of("enabled", false));
+        linux.put("selinux", Map.of("enabled", false));
+        System.out.println(JsonWriter.pretty(f));
         return 0;
-    }
-
-    private static void strings(ObjectNode parent, String field, Collection<String> values) {
-        ArrayNode array = parent.putArray(field);
-        values.forEach(array::add);
     }
 
     /** Filters are compiled with libseccomp: without the library none can be loaded. */

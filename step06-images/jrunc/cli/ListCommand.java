@@ -1,9 +1,12 @@
 package jrunc.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import jrunc.json.JsonWriter;
 import jrunc.runtime.Container;
-import jrunc.spec.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,7 +29,7 @@ final class ListCommand implements Callable<Integer> {
         if (!format.equals("table") && !format.equals("json")) {
             throw new jrunc.runtime.JruncException("--format " + format + ": must be table or json");
         }
-        ArrayNode json = SpecLoader.JSON.createArrayNode();
+        List<Map<String, Object>> json = new ArrayList<>();
         StringBuilder table = new StringBuilder(String.format("%-12s%-12s%-12s%-40s%-32s%s%n",
                 "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"));
         for (String id : Container.ids(jrunc.root())) {
@@ -43,13 +46,19 @@ final class ListCommand implements Callable<Integer> {
             }
             table.append(String.format("%-12s%-12d%-12s%-40s%-32s%s%n", id, pid, status,
                     c.state().bundle(), c.state().created(), "root"));
-            json.addObject().put("ociVersion", c.state().ociVersion()).put("id", id)
-                    .put("pid", pid).put("status", status).put("bundle", c.state().bundle())
-                    .put("rootfs", c.state().rootfs()).put("created", c.state().created())
-                    .put("owner", "root");
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("ociVersion", c.state().ociVersion());
+            entry.put("id", id);
+            entry.put("pid", pid);
+            entry.put("status", status);
+            entry.put("bundle", c.state().bundle());
+            entry.put("rootfs", c.state().rootfs());
+            entry.put("created", c.state().created());
+            entry.put("owner", "root");
+            json.add(entry);
         }
         if (quiet) return 0;
-        System.out.print(format.equals("json") ? json + "\n" : table);
+        System.out.print(format.equals("json") ? JsonWriter.compact(json) + "\n" : table);
         return 0;
     }
 }

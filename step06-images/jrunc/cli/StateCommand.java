@@ -1,9 +1,9 @@
 package jrunc.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import jrunc.json.JsonWriter;
 import jrunc.runtime.Container;
-import jrunc.spec.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -21,10 +21,11 @@ final class StateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Container c = Container.load(jrunc.root(), id);
         String status = c.status();
-        ObjectNode json = (ObjectNode) SpecLoader.JSON.readTree(c.stateJson(status));
-        json.put("rootfs", c.state().rootfs()).put("created", c.state().created())
-                .put("owner", "");
-        System.out.println(SpecLoader.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        Map<String, Object> json = c.stateFields(status);
+        json.put("rootfs", c.state().rootfs());
+        json.put("created", c.state().created());
+        json.put("owner", "");
+        System.out.println(JsonWriter.pretty(json));
         return 0;
     }
 }

@@ -2,16 +2,21 @@ package jrunc.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jrunc.json.JsonBinder;
+import jrunc.json.JsonException;
+import jrunc.json.JsonValue.JsonNumber;
+import jrunc.json.JsonValue.JsonObject;
 import jrunc.runtime.JruncException;
 import jrunc.runtime.ResourceUpdate;
 import jrunc.spec.Spec;
-import jrunc.spec.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -85,10 +90,12 @@ final class UpdateCommand implements Callable<Integer> {
 
     private static Spec.Resources fromJson(String source) {
         try (InputStream in = source.equals("-") ? System.in : Files.newInputStream(Path.of(source))) {
-            Spec.Resources r = SpecLoader.JSON.readValue(in, Spec.Resources.class);
-            if (r == null) throw new JruncException("update --resources " + source + ": no JSON object");
-            return r;
-        } catch (IOException e) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (text.isBlank() || text.strip().equals("null")) {
+                throw new JruncException("update --resources " + source + ": no JSON object");
+            }
+            return JsonBinder.read(text, Spec.Resources.class);
+        } catch (IOException | JsonException e) {
             throw new JruncException("update --resources " + source + ": " + e.getMessage());
         }
     }
@@ -103,7 +110,7 @@ final class UpdateCommand implements Callable<Integer> {
                 unsigned(cpuPeriod, "cpu-period"), null, null, cpusetCpus, cpusetMems, null);
         Long weight = unsigned(blkioWeight, "blkio-weight");
         return new Spec.Resources(null, mem, cpu, new Spec.Pids(integer(pidsLimit, "pids-limit")),
-                weight == null ? null : SpecLoader.JSON.createObjectNode().put("weight", weight),
+                weight == null ? null : new JsonObject(Map.of("weight", new JsonNumber(weight.toString()))),
                 null, null, null, null);
     }
 

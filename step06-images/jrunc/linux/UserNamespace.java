@@ -1,11 +1,14 @@
 package jrunc.linux;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jrunc.json.JsonValue;
+import jrunc.json.JsonValue.JsonArray;
+import jrunc.json.JsonValue.JsonNumber;
+import jrunc.json.JsonValue.JsonObject;
 
 /**
  * A new user namespace for a container, made without the JVM entering it. The kernel refuses
@@ -41,14 +44,18 @@ public final class UserNamespace implements AutoCloseable {
     }
 
     /** Parses linux.uidMappings / gidMappings (the validator has checked their shape). */
-    public static List<Mapping> mappings(JsonNode array) {
+    public static List<Mapping> mappings(JsonValue array) {
         List<Mapping> result = new ArrayList<>();
-        if (array == null || array.isNull()) return result;
-        for (JsonNode m : array) {
-            result.add(new Mapping(m.path("containerID").asLong(), m.path("hostID").asLong(),
-                    m.path("size").asLong()));
+        if (!(array instanceof JsonArray a)) return result;
+        for (JsonValue m : a.elements()) {
+            JsonObject o = (JsonObject) m;
+            result.add(new Mapping(number(o, "containerID"), number(o, "hostID"), number(o, "size")));
         }
         return result;
+    }
+
+    private static long number(JsonObject mapping, String key) {
+        return ((JsonNumber) mapping.get(key)).longValue();
     }
 
     /** The host uid (or gid) that the container's id maps to, or -1 if it is unmapped. */

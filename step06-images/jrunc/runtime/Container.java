@@ -1,6 +1,5 @@
 package jrunc.runtime;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,9 +8,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import jrunc.json.JsonBinder;
+import jrunc.json.JsonException;
+import jrunc.json.JsonWriter;
 import jrunc.linux.Cgroups;
 import jrunc.linux.LibC;
 import jrunc.spec.Spec;
@@ -90,10 +93,10 @@ public final class Container {
     /** state.json, or null if there is none. */
     private static State read(Path dir) {
         try {
-            return SpecLoader.JSON.readValue(dir.resolve("state.json").toFile(), State.class);
-        } catch (java.io.FileNotFoundException e) {
+            return JsonBinder.read(Files.readString(dir.resolve("state.json")), State.class);
+        } catch (NoSuchFileException e) {
             return null;
-        } catch (IOException e) {
+        } catch (IOException | JsonException e) {
             throw new JruncException("read " + dir + "/state.json: " + e.getMessage());
         }
     }
@@ -189,26 +192,38 @@ public final class Container {
 
     /** The runtime-spec state JSON ("state ID" and hooks' stdin). */
     public String stateJson(String status) {
-        return stateJson(state.ociVersion(), state.id(), status.equals("stopped") ? 0 : state.pid(),
+        return JsonWriter.compact(stateFields(status));
+    }
+
+    /** The same as fields, for "state" to add its own and print them pretty. */
+    public Map<String, Object> stateFields(String status) {
+        return stateFields(state.ociVersion(), state.id(), status.equals("stopped") ? 0 : state.pid(),
                 status, state.bundle(), state.annotations());
     }
 
     static String stateJson(String ociVersion, String id, int pid, String status, String bundle,
             Map<String, String> annotations) {
-        ObjectNode json = SpecLoader.JSON.createObjectNode();
-        json.put("ociVersion", ociVersion == null ? "" : ociVersion).put("id", id).put("status", status).put("pid", pid)
-                .put("bundle", bundle);
-        if (annotations != null && !annotations.isEmpty()) {
-            annotations.forEach(json.putObject("annotations")::put);
-        }
-        return json.toString();
+        return JsonWriter.compact(stateFields(ociVersion, id, pid, status, bundle, annotations));
+    }
+
+    /** runtime-spec's state, in the key order runc writes it. */
+    static Map<String, Object> stateFields(String ociVersion, String id, int pid, String status,
+            String bundle, Map<String, String> annotations) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("ociVersion", ociVersion == null ? "" : ociVersion);
+        json.put("id", id);
+        json.put("status", status);
+        json.put("pid", pid);
+        json.put("bundle", bundle);
+        if (annotations != null && !annotations.isEmpty()) json.put("annotations", annotations);
+        return json;
     }
 
     /** Writes state.json atomically: a reader never sees half of it. */
     private static void save(Path dir, State state) {
         try {
             Path tmp = dir.resolve("state.json.tmp");
-            SpecLoader.JSON.writeValue(tmp.toFile(), state);
+            Files.writeString(tmp, JsonWriter.compact(state));
             Files.move(tmp, dir.resolve("state.json"), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new JruncException("write " + dir + "/state.json: " + e.getMessage());

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import jrunc.json.JsonValue.JsonObject;
 import jrunc.linux.Capabilities;
 import jrunc.linux.Cgroups;
 import jrunc.linux.LibC;
@@ -100,7 +101,7 @@ public final class Creator {
                 InitLauncher.sendConfig(sync, new InitConfig("create", o.id(), bundle.toString(),
                         rootfs.toString(), null, fifoForInit, consoleFd, o.preserveFds(),
                         linux == null ? null : linux.cgroupsPath(), cgroups.created(), -1,
-                        launchOnly, Capabilities.lastCap(), null));
+                        launchOnly, Capabilities.lastCap(), null, spec));
                 pid = handshake(sync, child, cgroups, spec, o.id(), bundle, userNamespace,
                         container::recordInit);
                 child = releaseInit(child, pid);
@@ -275,10 +276,9 @@ public final class Creator {
     /** linux.timeOffsets as unshare's options (whole seconds: the validator checked). */
     static List<String> timeOffsets(Spec spec) {
         List<String> options = new ArrayList<>();
-        com.fasterxml.jackson.databind.JsonNode offsets = spec.linux().timeOffsets();
-        if (offsets == null || offsets.isNull()) return options;
-        offsets.fields().forEachRemaining(e -> options.addAll(List.of("--" + e.getKey(),
-                Long.toString(e.getValue().path("secs").asLong()))));
+        if (!(spec.linux().timeOffsets() instanceof JsonObject offsets)) return options;
+        offsets.members().forEach((clock, offset) -> options.addAll(List.of("--" + clock,
+                ((JsonObject) offset).get("secs").toString())));
         return options;
     }
 

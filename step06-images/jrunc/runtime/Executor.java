@@ -74,7 +74,7 @@ public final class Executor {
                 InitLauncher.sendConfig(sync, new InitConfig("exec", o.id(), c.state().bundle(),
                         c.state().rootfs(), o.process(), null, consoleFd, o.preserveFds(),
                         c.state().cgroupsPath(), c.state().cgroupsCreated(), mountNs,
-                        launchOnly, Capabilities.lastCap(), spec.linux().seccomp()));
+                        launchOnly, Capabilities.lastCap(), spec.linux().seccomp(), null));
                 Creator.expect(sync, "started", child);
                 // With a PID namespace, nsenter forks the helper into it and waits for it.
                 pid = viaNsenter && Namespaces.find(spec, "pid") != null

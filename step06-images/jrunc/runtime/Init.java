@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import jrunc.json.JsonBinder;
 import jrunc.linux.Capabilities;
 import jrunc.linux.Cgroups;
 import jrunc.linux.Console;
@@ -15,7 +16,6 @@ import jrunc.linux.Mounts;
 import jrunc.linux.Namespaces;
 import jrunc.linux.Seccomp;
 import jrunc.spec.Spec;
-import jrunc.spec.SpecLoader;
 
 /**
  * The container's first process: a second JVM that the runtime spawned from a thread that
@@ -72,8 +72,8 @@ public final class Init {
     static InitConfig readConfig(SyncChannel sync) throws java.io.IOException {
         String line = sync.receive();
         if (line == null || !line.startsWith("config ")) throw new java.io.IOException("no config");
-        return SpecLoader.JSON.readValue(java.util.Base64.getDecoder().decode(line.substring(7)),
-                InitConfig.class);
+        byte[] json = java.util.Base64.getDecoder().decode(line.substring(7));
+        return JsonBinder.read(new String(json, StandardCharsets.UTF_8), InitConfig.class);
     }
 
     /** Before "ready" the runtime reports the error; afterwards only stderr is left. */
@@ -93,8 +93,7 @@ public final class Init {
 
     // tag::init-create[]
     static void create(InitConfig config, SyncChannel sync, int hostPid) {
-        Path bundle = Path.of(config.bundle());
-        Spec spec = SpecLoader.load(bundle.resolve("config.json"));
+        Spec spec = config.spec();
         Path rootfs = Path.of(config.rootfs());
         Cgroups cgroups = Cgroups.of(config.cgroupsPath(), config.id(), config.cgroupsCreated());
         LibC.C.umask(0);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import jrunc.json.JsonWriter;
 import jrunc.linux.Console;
 import jrunc.linux.LibC;
 import jrunc.linux.Spawn;
@@ -194,12 +195,8 @@ final class InitLauncher {
 
     /** Sends the init its settings: the first line on the channel. */
     static void sendConfig(SyncChannel sync, InitConfig config) {
-        try {
-            byte[] json = jrunc.spec.SpecLoader.JSON.writeValueAsBytes(config);
-            sync.send("config " + Base64.getEncoder().encodeToString(json));
-        } catch (IOException e) {
-            throw new JruncException("encode the init's settings: " + e.getMessage());
-        }
+        byte[] json = JsonWriter.compact(config).getBytes(StandardCharsets.UTF_8);
+        sync.send("config " + Base64.getEncoder().encodeToString(json));
     }
 
     /**

@@ -1,26 +1,26 @@
 package jrunc.spec;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
+import jrunc.json.OmitNulls;
+import jrunc.json.JsonValue;
 
 /**
  * config.json of an OCI bundle (runtime-spec 1.x), as Java records. Fields jrunc implements
- * are typed; fields it knows but does not implement are kept as {@link JsonNode} so that
+ * are typed; fields it knows but does not implement are kept as {@link JsonValue} so that
  * {@link SpecValidator} can name them instead of ignoring them. Unknown fields are ignored,
  * as runc does.
  */
 public record Spec(String ociVersion, Process process, Root root, String hostname,
         String domainname, List<Mount> mounts, Hooks hooks, Map<String, String> annotations,
-        Linux linux, JsonNode solaris, JsonNode windows, JsonNode vm) {
+        Linux linux, JsonValue solaris, JsonValue windows, JsonValue vm) {
 
-    public record Process(Boolean terminal, JsonNode consoleSize, User user, List<String> args,
+    public record Process(Boolean terminal, JsonValue consoleSize, User user, List<String> args,
             String commandLine, List<String> env, String cwd, Capabilities capabilities,
             List<Rlimit> rlimits, Boolean noNewPrivileges, String apparmorProfile,
-            Integer oomScoreAdj, String selinuxLabel, JsonNode scheduler, JsonNode ioPriority,
-            JsonNode execCPUAffinity) {
+            Integer oomScoreAdj, String selinuxLabel, JsonValue scheduler, JsonValue ioPriority,
+            JsonValue execCPUAffinity) {
         public boolean isTerminal() {
             return Boolean.TRUE.equals(terminal);
         }
@@ -43,7 +43,7 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
     }
 
     public record Mount(String destination, String type, String source, List<String> options,
-            JsonNode uidMappings, JsonNode gidMappings) {}
+            JsonValue uidMappings, JsonValue gidMappings) {}
 
     public record Hooks(List<Hook> prestart, List<Hook> createRuntime,
             List<Hook> createContainer, List<Hook> startContainer, List<Hook> poststart,
@@ -51,11 +51,11 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
 
     public record Hook(String path, List<String> args, List<String> env, Integer timeout) {}
 
-    public record Linux(List<Namespace> namespaces, JsonNode uidMappings, JsonNode gidMappings,
+    public record Linux(List<Namespace> namespaces, JsonValue uidMappings, JsonValue gidMappings,
             List<Device> devices, Resources resources, String cgroupsPath,
             Map<String, String> sysctl, List<String> maskedPaths, List<String> readonlyPaths,
-            String rootfsPropagation, Seccomp seccomp, String mountLabel, JsonNode intelRdt,
-            JsonNode personality, JsonNode timeOffsets) {}
+            String rootfsPropagation, Seccomp seccomp, String mountLabel, JsonValue intelRdt,
+            JsonValue personality, JsonValue timeOffsets) {}
 
     public record Namespace(String type, String path) {}
 
@@ -73,10 +73,10 @@ public record Spec(String ociVersion, Process process, Root root, String hostnam
             Long uid, Long gid) {}
 
     /** Written without its unset fields: state.json keeps the limits an update recorded. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @OmitNulls
     public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids,
-            JsonNode blockIO, JsonNode hugepageLimits, JsonNode network, JsonNode rdma,
-            JsonNode unified) {}
+            JsonValue blockIO, JsonValue hugepageLimits, JsonValue network, JsonValue rdma,
+            JsonValue unified) {}
 
     public record DeviceRule(Boolean allow, String type, Long major, Long minor,
             String access) {}

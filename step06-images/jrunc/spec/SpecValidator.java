@@ -1,13 +1,20 @@
 package jrunc.spec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import jrunc.json.JsonValue;
+import jrunc.json.JsonValue.JsonArray;
+import jrunc.json.JsonValue.JsonBoolean;
+import jrunc.json.JsonValue.JsonNull;
+import jrunc.json.JsonValue.JsonNumber;
+import jrunc.json.JsonValue.JsonObject;
+import jrunc.json.JsonValue.JsonString;
 import jrunc.linux.Capabilities;
 import jrunc.linux.MountOptions;
 import jrunc.linux.Namespaces;
@@ -102,7 +109,7 @@ public final class SpecValidator {
             warnings.add("process.selinuxLabel " + p.selinuxLabel() + " is ignored: SELinux is not"
                     + " enabled on this host");
         }
-        if (p.consoleSize() != null && !p.consoleSize().isNull() && !p.isTerminal()) {
+        if (p.consoleSize() != null && !(p.consoleSize() instanceof JsonNull) && !p.isTerminal()) {
             warnings.add("process.consoleSize is ignored without process.terminal");
         }
         if (p.user() != null) checkUser(p.user());
@@ -197,23 +204,23 @@ public final class SpecValidator {
             return;
         }
         for (String field : List.of("uidMappings", "gidMappings")) {
-            JsonNode maps = field.equals("uidMappings") ? linux.uidMappings() : linux.gidMappings();
+            JsonValue value = field.equals("uidMappings") ? linux.uidMappings() : linux.gidMappings();
             String name = "linux." + field;
-            require(present(maps) && maps.isArray() && maps.size() > 0, name + ": a new user"
+            List<JsonValue> maps = value instanceof JsonArray a ? a.elements() : List.of();
+            require(!maps.isEmpty(), name + ": a new user"
                     + " namespace needs at least one mapping, e.g. [{\"containerID\": 0,"
                     + " \"hostID\": 100000, \"size\": 65536}]");
             boolean root = false;
             for (int i = 0; i < maps.size(); i++) {
-                JsonNode m = maps.get(i);
+                JsonObject m = maps.get(i) instanceof JsonObject o ? o : new JsonObject(Map.of());
                 for (String key : List.of("containerID", "hostID", "size")) {
-                    JsonNode v = m.get(key);
-                    // canConvertToLong() alone takes 0.5, which asLong() reads as 0.
-                    require(v != null && v.isIntegralNumber() && v.canConvertToLong()
-                            && v.asLong() >= 0 && v.asLong() <= 0xffffffffL, name + "[" + i + "]."
+                    JsonValue v = m.get(key);
+                    require(v instanceof JsonNumber n && n.isLong() && n.longValue() >= 0
+                            && n.longValue() <= 0xffffffffL, name + "[" + i + "]."
                             + key + ": must be an integer from 0 to 4294967295, got " + v);
                 }
-                require(m.get("size").asLong() > 0, name + "[" + i + "].size: must be above 0");
-                long c = m.get("containerID").asLong();
+                require(((JsonNumber) m.get("size")).longValue() > 0, name + "[" + i + "].size: must be above 0");
+                long c = ((JsonNumber) m.get("containerID")).longValue();
                 root |= c == 0;
             }
             require(root, name + ": nothing maps the container's root (containerID 0);"
@@ -226,22 +233,25 @@ public final class SpecValidator {
         Spec.Namespace time = Namespaces.find(linux, "time");
         require(time != null && !Namespaces.hasPath(time), "linux.timeOffsets: offsets need a"
                 + " new time namespace (add {\"type\": \"time\"} to linux.namespaces)");
-        linux.timeOffsets().fields().forEachRemaining(e -> {
-            String field = "linux.timeOffsets." + e.getKey();
-            require(e.getKey().equals("monotonic") || e.getKey().equals("boottime"),
+        Map<String, JsonValue> clocks = linux.timeOffsets() instanceof JsonObject o ? o.members()
+                : Map.of();
+        clocks.forEach((clock, offset) -> {
+            String field = "linux.timeOffsets." + clock;
+            require(clock.equals("monotonic") || clock.equals("boottime"),
                     field + ": only monotonic and boottime clocks have offsets");
-            JsonNode secs = e.getValue().path("secs");
-            require(secs.isIntegralNumber() && secs.canConvertToLong(),
-                    field + ".secs: must be an integer, got " + secs);
-            JsonNode nanos = e.getValue().path("nanosecs");
-            require(nanos.isMissingNode() || nanos.isIntegralNumber() && nanos.asLong() == 0,
+            JsonObject o = offset instanceof JsonObject object ? object : new JsonObject(Map.of());
+            JsonValue secs = o.get("secs");
+            require(secs instanceof JsonNumber n && n.isLong(),
+                    field + ".secs: must be an integer, got " + (secs == null ? "nothing" : secs));
+            JsonValue nanos = o.get("nanosecs");
+            require(nanos == null || nanos instanceof JsonNumber n && n.isInteger() && n.isZero(),
                     field + ".nanosecs: jrunc sets whole seconds only (util-linux's unshare --"
-                    + e.getKey() + " writes the offset); got " + nanos);
+                    + clock + " writes the offset); got " + nanos);
         });
     }
 
-    private static boolean present(JsonNode node) {
-        return node != null && !node.isNull();
+    private static boolean present(JsonValue node) {
+        return node != null && !(node instanceof JsonNull);
     }
 
     private void checkMounts(List<Spec.Mount> mounts) {
@@ -483,7 +493,7 @@ public final class SpecValidator {
      */
     private static void unsupported(Object value, String field) {
         if (value == null) return;
-        if (value instanceof JsonNode node) {
+        if (value instanceof JsonValue node) {
             String set = firstSet(node, field);
             if (set != null) throw new SpecException(set + ": not supported by jrunc");
             return;
@@ -493,23 +503,25 @@ public final class SpecValidator {
     }
 
     /** The first field below node that is not null, 0, false, "" or empty; null if none. */
-    private static String firstSet(JsonNode node, String field) {
-        if (node.isNull() || node.isNumber() && node.asDouble() == 0
-                || node.isBoolean() && !node.asBoolean() || node.isTextual() && node.asText().isEmpty()) {
+    private static String firstSet(JsonValue node, String field) {
+        if (node instanceof JsonObject o) {
+            for (Map.Entry<String, JsonValue> e : o.members().entrySet()) {
+                String set = firstSet(e.getValue(), field + "." + e.getKey());
+                if (set != null) return set;
+            }
             return null;
         }
-        if (!node.isContainerNode()) return field;
-        for (int i = 0; i < node.size() && node.isArray(); i++) {
-            String set = firstSet(node.get(i), field + "[" + i + "]");
-            if (set != null) return set;
+        if (node instanceof JsonArray a) {
+            for (int i = 0; i < a.elements().size(); i++) {
+                String set = firstSet(a.elements().get(i), field + "[" + i + "]");
+                if (set != null) return set;
+            }
+            return null;
         }
-        var fields = node.fields();
-        while (fields.hasNext()) {
-            var e = fields.next();
-            String set = firstSet(e.getValue(), field + "." + e.getKey());
-            if (set != null) return set;
-        }
-        return null;
+        boolean unset = node instanceof JsonNull || node instanceof JsonNumber n && n.isZero()
+                || node instanceof JsonBoolean b && !b.value()
+                || node instanceof JsonString s && s.value().isEmpty();
+        return unset ? null : field;
     }
 
     private static void require(boolean ok, String message) {

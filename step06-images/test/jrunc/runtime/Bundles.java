@@ -1,5 +1,6 @@
 package jrunc.runtime;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -9,12 +10,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import jrunc.spec.SpecLoader;
 import workshop.testkit.Command;
 import workshop.testkit.Rootfs;
 
 /** OCI bundles for the tests: "runc spec" with terminal false and an absolute cgroup. */
 final class Bundles {
+    /** The tests' own reader and writer of config.json and jrunc's output (jrunc has none). */
+    static final ObjectMapper JSON = new ObjectMapper();
+
     private Bundles() {}
 
     /** DIR/config.json from "runc spec", edited; DIR/rootfs a copy of the workshop rootfs. */
@@ -25,7 +28,7 @@ final class Bundles {
             Files.deleteIfExists(dir.resolve("config.json"));
             Command.of("runc", "spec", "--bundle", dir.toString()).timeout(Duration.ofSeconds(20))
                     .run().assertExit(0);
-            ObjectNode config = (ObjectNode) SpecLoader.JSON.readTree(dir.resolve("config.json").toFile());
+            ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
             ObjectNode process = (ObjectNode) config.get("process");
             process.put("terminal", false);
             ArrayNode argv = process.putArray("args");
@@ -33,7 +36,7 @@ final class Bundles {
             // Absolute: runc puts a relative path under its own cgroup, which is not ours.
             ((ObjectNode) config.get("linux")).put("cgroupsPath", cgroup);
             edit.accept(config);
-            SpecLoader.JSON.writerWithDefaultPrettyPrinter().writeValue(
+            JSON.writerWithDefaultPrettyPrinter().writeValue(
                     dir.resolve("config.json").toFile(), config);
             return dir;
         } catch (IOException e) {
@@ -43,9 +46,9 @@ final class Bundles {
 
     static ObjectNode edit(Path bundle, Consumer<ObjectNode> edit) {
         try {
-            ObjectNode config = (ObjectNode) SpecLoader.JSON.readTree(bundle.resolve("config.json").toFile());
+            ObjectNode config = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
             edit.accept(config);
-            SpecLoader.JSON.writeValue(bundle.resolve("config.json").toFile(), config);
+            JSON.writeValue(bundle.resolve("config.json").toFile(), config);
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +50,7 @@ class ConfigTest {
         Path b = bundle(relative, "sleep 100", c -> {});
         jrunc.run("create", "--bundle", b.toString(), "rel").assertExit(0);
         assertTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/memory/" + relative)));
-        int pid = SpecLoader.JSON.readTree(jrunc.run("state", "rel").stdout()).get("pid").asInt();
+        int pid = Bundles.JSON.readTree(jrunc.run("state", "rel").stdout()).get("pid").asInt();
         assertTrue(Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).contains("4:memory:/" + relative));
         jrunc.run("delete", "rel").assertExit(0);
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + relative).getParent()),
@@ -67,7 +66,7 @@ class ConfigTest {
                     ((ArrayNode) c.get("linux").get("namespaces")).addObject().put("type", "cgroup");
                 });
         jrunc.run("create", "--bundle", b.toString(), "names").assertExit(0);
-        JsonNode state = SpecLoader.JSON.readTree(jrunc.run("state", "names").stdout());
+        JsonNode state = Bundles.JSON.readTree(jrunc.run("state", "names").stdout());
         assertEquals("test", state.get("annotations").get("org.example.purpose").asText());
         jrunc.run("delete", "names").assertExit(0);
         Command.Result r = jrunc.run("run", "--bundle", b.toString(), "names").assertExit(0);
@@ -92,7 +91,7 @@ class ConfigTest {
         jrunc.run("run", "--bundle", b.toString(), "hooked").assertExit(0);
         for (String phase : List.of("prestart", "createRuntime", "createContainer", "startContainer",
                 "poststart", "poststop")) {
-            JsonNode state = SpecLoader.JSON.readTree(hooks.resolve(phase + ".json").toFile());
+            JsonNode state = Bundles.JSON.readTree(hooks.resolve(phase + ".json").toFile());
             assertEquals("hooked", state.get("id").asText(), phase);
             assertEquals(b.toString(), state.get("bundle").asText(), phase);
             String expected = switch (phase) {
@@ -121,7 +120,7 @@ class ConfigTest {
             }
             Path b = bundle(CGROUP, "readlink /proc/self/ns/net", c ->
                     ((ObjectNode) c.get("linux").get("namespaces").get(1)).put("path", netns.toString()));
-            assertEquals("network", SpecLoader.JSON.readTree(b.resolve("config.json").toFile())
+            assertEquals("network", Bundles.JSON.readTree(b.resolve("config.json").toFile())
                     .get("linux").get("namespaces").get(1).get("type").asText());
             Command.Result r = jrunc.run("run", "--bundle", b.toString(), "joined").assertExit(0);
             assertEquals(Files.readSymbolicLink(netns) + "\n", r.stdout());

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import jrunc.json.JsonBinder;
 import jrunc.linux.MountOptions;
 import jrunc.spec.DefaultSpec;
 import jrunc.spec.SpecException;
@@ -103,7 +104,7 @@ class EngineCommandsTest {
             runc.run("update", "--memory", "12x", "upd").assertExit(1);
             assertTrue(badSize.stderr().contains("invalid value for --memory: 12x"), badSize.stderr());
             var blkio = assertThrows(SpecException.class, () -> SpecValidator.validateUpdate(
-                    SpecLoader.JSON.readValue("{\"blockIO\": {\"weight\": 500}}", jrunc.spec.Spec.Resources.class)));
+                    JsonBinder.read("{\"blockIO\": {\"weight\": 500}}", jrunc.spec.Spec.Resources.class)));
             assertEquals("linux.resources.blockIO.weight: not supported by jrunc", blkio.getMessage());
             Path log = tmp.resolve("update-log.json");
             Command.Result kernel = jrunc.run("--log", log.toString(), "--log-format", "json",
@@ -115,7 +116,7 @@ class EngineCommandsTest {
                     Files.readString(log));
 
             // events --stats: the cgroup's own counters, in runc's field names.
-            JsonNode stats = SpecLoader.JSON.readTree(jrunc.run("events", "--stats", "upd").assertExit(0).stdout());
+            JsonNode stats = Bundles.JSON.readTree(jrunc.run("events", "--stats", "upd").assertExit(0).stdout());
             assertEquals("stats", stats.path("type").asText());
             assertEquals("upd", stats.path("id").asText());
             JsonNode data = stats.path("data");
@@ -125,7 +126,7 @@ class EngineCommandsTest {
             assertEquals(41943040, data.path("memory").path("usage").path("limit").asLong());
             assertTrue(data.path("memory").path("usage").path("usage").asLong() > 0, data.toString());
             assertTrue(data.path("cpu").path("usage").path("total").asLong() > 0, data.toString());
-            JsonNode runcStats = SpecLoader.JSON.readTree(runc.run("events", "--stats", "upd").assertExit(0).stdout());
+            JsonNode runcStats = Bundles.JSON.readTree(runc.run("events", "--stats", "upd").assertExit(0).stdout());
             TreeSet<String> extra = fieldPaths(stats, "");
             extra.removeAll(fieldPaths(runcStats, ""));
             extra.removeIf(p -> p.startsWith(".data.memory.raw."));
@@ -137,7 +138,7 @@ class EngineCommandsTest {
             Process events = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(events.getInputStream()))) {
                 for (int i = 0; i < 2; i++) {
-                    JsonNode event = SpecLoader.JSON.readTree(lines.readLine());
+                    JsonNode event = Bundles.JSON.readTree(lines.readLine());
                     assertEquals(30, event.path("data").path("pids").path("limit").asLong(), event.toString());
                 }
                 jrunc.run("kill", "upd", "KILL").assertExit(0);
@@ -219,9 +220,9 @@ class EngineCommandsTest {
 
     @Test
     void featuresListsWhatCreateAcceptsAndNothingElse() throws Exception {
-        JsonNode features = SpecLoader.JSON.readTree(JruncTool.jrunc(tmp.resolve("jrunc-state"))
+        JsonNode features = Bundles.JSON.readTree(JruncTool.jrunc(tmp.resolve("jrunc-state"))
                 .run("features").assertExit(0).stdout());
-        JsonNode runcFeatures = SpecLoader.JSON.readTree(JruncTool.runc(tmp.resolve("runc-state"))
+        JsonNode runcFeatures = Bundles.JSON.readTree(JruncTool.runc(tmp.resolve("runc-state"))
                 .run("features").assertExit(0).stdout());
         JsonNode linux = features.path("linux");
         assertEquals(runcFeatures.path("linux").path("capabilities"), linux.path("capabilities"),
@@ -294,7 +295,7 @@ class EngineCommandsTest {
 
     /** jrunc's default spec, edited, passes create's validation (else the SpecException). */
     static void accepted(java.util.function.Consumer<ObjectNode> edit, String what) throws Exception {
-        ObjectNode config = (ObjectNode) SpecLoader.JSON.readTree(DefaultSpec.json());
+        ObjectNode config = (ObjectNode) Bundles.JSON.readTree(DefaultSpec.json());
         edit.accept(config);
         SpecValidator.validate(SpecLoader.parse(config.toString(), what));
     }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,7 +164,7 @@ class EngineProtocolTest {
 
     /** The oom_kill count of the bundle's memory cgroup (v1: memory.oom_control, v2: memory.events). */
     static String oomKills(Path bundle) throws IOException {
-        String cgroup = SpecLoader.JSON.readTree(bundle.resolve("config.json").toFile())
+        String cgroup = Bundles.JSON.readTree(bundle.resolve("config.json").toFile())
                 .path("linux").path("cgroupsPath").asText();
         Path v1 = Path.of("/sys/fs/cgroup/memory" + cgroup, "memory.oom_control");
         Path file = Files.exists(v1) ? v1 : Path.of("/sys/fs/cgroup" + cgroup, "memory.events");

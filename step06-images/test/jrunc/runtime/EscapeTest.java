@@ -24,7 +24,6 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import jrunc.linux.Capabilities;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -286,7 +285,7 @@ class EscapeTest {
                 p.put("noNewPrivileges", true);
             });
             tool.run("create", "--bundle", waiting.toString(), first).assertExit(0);
-            int init = SpecLoader.JSON.readTree(tool.run("state", first).assertExit(0).stdout()).get("pid").asInt();
+            int init = Bundles.JSON.readTree(tool.run("state", first).assertExit(0).stdout()).get("pid").asInt();
             String initShows = cmdlineAndEnviron(init);
             Map<String, String> status = status(init, tool == jrunc ? "jrunc-init" : null);
 

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import jrunc.linux.LibC;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -261,10 +260,10 @@ class KillSafetyTest {
         killAndReap(create);
         killHook(mark);
         Command.Result state = jrunc.run("state", id).assertExit(0);
-        String status = SpecLoader.JSON.readTree(state.stdout()).get("status").asText();
+        String status = Bundles.JSON.readTree(state.stdout()).get("status").asText();
         assertEquals("stopped", status);
         if (runcState.exitCode() == 0) {
-            assertEquals(status, SpecLoader.JSON.readTree(runcState.stdout()).get("status").asText(),
+            assertEquals(status, Bundles.JSON.readTree(runcState.stdout()).get("status").asText(),
                     "runc and jrunc agree on what a killed create left");
         } else {
             assertTrue(runcState.stderr().contains("container does not exist"), runcState.stderr());
@@ -329,7 +328,7 @@ class KillSafetyTest {
     static long[] recordedInit(String id) throws IOException {
         Path file = jrunc.root.resolve(id).resolve("state.json");
         if (!Files.exists(file)) return null;
-        JsonNode state = SpecLoader.JSON.readTree(file.toFile());
+        JsonNode state = Bundles.JSON.readTree(file.toFile());
         int pid = state.path("pid").asInt();
         return pid > 0 ? new long[] {pid, state.path("startTime").asLong()} : null;
     }
@@ -350,13 +349,13 @@ class KillSafetyTest {
     }
 
     static boolean listed(String id) throws IOException {
-        JsonNode list = SpecLoader.JSON.readTree(jrunc.run("list", "--format", "json").assertExit(0).stdout());
+        JsonNode list = Bundles.JSON.readTree(jrunc.run("list", "--format", "json").assertExit(0).stdout());
         for (JsonNode c : list) if (c.get("id").asText().equals(id)) return true;
         return false;
     }
 
     static JsonNode state(String id) throws IOException {
-        return SpecLoader.JSON.readTree(jrunc.run("state", id).assertExit(0).stdout());
+        return Bundles.JSON.readTree(jrunc.run("state", id).assertExit(0).stdout());
     }
 
     // --- bundles, hooks and killing ---
@@ -365,7 +364,7 @@ class KillSafetyTest {
     static Path bundle(String id, boolean userNamespace, Consumer<ObjectNode> edit) {
         try {
             Path dir = Files.createDirectories(tmp.resolve("bundles").resolve(id));
-            ObjectNode config = (ObjectNode) SpecLoader.JSON.readTree(
+            ObjectNode config = (ObjectNode) Bundles.JSON.readTree(
                     rootfs.resolveSibling("config.json").toFile());
             ((ObjectNode) config.get("root")).put("path", rootfs.toString());
             ((ObjectNode) config.get("linux")).remove("cgroupsPath");
@@ -373,7 +372,7 @@ class KillSafetyTest {
             args.add("sleep").add("60");
             if (userNamespace) NamespacesTest.userNamespace(config);
             edit.accept(config);
-            SpecLoader.JSON.writeValue(dir.resolve("config.json").toFile(), config);
+            Bundles.JSON.writeValue(dir.resolve("config.json").toFile(), config);
             return dir;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -432,7 +431,7 @@ class KillSafetyTest {
         for (int i = 0; i < 600; i++) {
             assertTrue(command.isAlive(), "the command exited before " + id + " was " + wanted);
             Command.Result r = jrunc.run("state", id);
-            if (r.exitCode() == 0 && SpecLoader.JSON.readTree(r.stdout()).get("status").asText().equals(wanted)) {
+            if (r.exitCode() == 0 && Bundles.JSON.readTree(r.stdout()).get("status").asText().equals(wanted)) {
                 return;
             }
             Thread.sleep(50);
@@ -445,7 +444,7 @@ class KillSafetyTest {
         for (int i = 0; i < 600; i++) {
             assertTrue(exec.isAlive(), "exec exited early");
             Command.Result ps = jrunc.run("ps", "--format", "json", id).assertExit(0);
-            if (SpecLoader.JSON.readTree(ps.stdout()).size() >= 2 && initsSince(snapshot).isEmpty()) {
+            if (Bundles.JSON.readTree(ps.stdout()).size() >= 2 && initsSince(snapshot).isEmpty()) {
                 return;
             }
             Thread.sleep(50);

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +49,7 @@ class LifecycleTest {
 
     static JsonNode state(String id) throws Exception {
         Command.Result r = jrunc.run("state", id).assertExit(0);
-        return SpecLoader.JSON.readTree(r.stdout());
+        return Bundles.JSON.readTree(r.stdout());
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +69,7 @@ class NamespacesTest {
     }
 
     static com.fasterxml.jackson.databind.JsonNode state(String id) throws IOException {
-        return SpecLoader.JSON.readTree(jrunc.run("state", id).assertExit(0).stdout());
+        return Bundles.JSON.readTree(jrunc.run("state", id).assertExit(0).stdout());
     }
 
     static double hostUptime() throws IOException {

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -304,7 +303,7 @@ class RootfsPathsTest {
     }
 
     static int mountIndex(Path bundle, String destination) throws IOException {
-        var mounts = SpecLoader.JSON.readTree(bundle.resolve("config.json").toFile()).get("mounts");
+        var mounts = Bundles.JSON.readTree(bundle.resolve("config.json").toFile()).get("mounts");
         for (int i = 0; i < mounts.size(); i++) {
             if (mounts.get(i).get("destination").asText().equals(destination)) return i;
         }

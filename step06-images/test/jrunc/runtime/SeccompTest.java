@@ -17,10 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import jrunc.json.JsonBinder;
 import jrunc.linux.LibC;
 import jrunc.linux.Seccomp;
 import jrunc.spec.Spec;
-import jrunc.spec.SpecLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -245,7 +245,7 @@ class SeccompTest {
      */
     @Test
     void compilingTheDefaultProfileTakesMilliseconds() throws Exception {
-        Spec.Seccomp config = SpecLoader.JSON.readValue(podmanProfile(), Spec.Seccomp.class);
+        Spec.Seccomp config = JsonBinder.read(podmanProfile(), Spec.Seccomp.class);
         SeccompProfile.compile(config).close(); // the first includes loading libseccomp
         long start = System.nanoTime();
         int fd = LibC.C.memfd_create("bpf", LibC.MFD_CLOEXEC);
@@ -269,7 +269,7 @@ class SeccompTest {
         args.addAll(calls);
         Path bundle = Bundles.create(tmp.resolve("bundles/probe"), CGROUP, args, c -> {
             try {
-                ((ObjectNode) c.get("linux")).set("seccomp", SpecLoader.JSON.readTree(seccomp));
+                ((ObjectNode) c.get("linux")).set("seccomp", Bundles.JSON.readTree(seccomp));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -297,9 +297,9 @@ class SeccompTest {
      */
     static String podmanProfile() {
         try {
-            JsonNode profile = SpecLoader.JSON.readTree(PODMAN_PROFILE.toFile());
+            JsonNode profile = Bundles.JSON.readTree(PODMAN_PROFILE.toFile());
             List<String> caps = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
-            ObjectNode out = SpecLoader.JSON.createObjectNode();
+            ObjectNode out = Bundles.JSON.createObjectNode();
             out.set("defaultAction", profile.get("defaultAction"));
             if (profile.has("defaultErrnoRet")) out.set("defaultErrnoRet", profile.get("defaultErrnoRet"));
             ArrayNode arches = out.putArray("architectures");

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.Map;
+import jrunc.json.JsonBinder;
+import jrunc.json.JsonWriter;
 import jrunc.runtime.State;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,31 +57,31 @@ class SpecLoaderTest {
         assertEquals(4294967294L, spec.process().user().uid());
     }
 
-    /**
-     * The same mapper writes and reads jrunc's own files: state.json, and the init's settings,
-     * which carry the process (the privileged tests run both end to end).
-     */
     /** A container created by an earlier jrunc (no creator recorded) can still be deleted. */
     @Test
     void aStateWrittenBeforeTheCreatorWasRecordedStillLoads() throws Exception {
-        State old = SpecLoader.JSON.readValue("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":42,"
+        State old = JsonBinder.read("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":42,"
                 + "\"startTime\":7,\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"\","
                 + "\"owner\":\"root\",\"cgroupsCreated\":[]}", State.class);
         assertEquals(0, old.creatorPid());
         assertEquals(0L, old.creatorStartTime());
     }
 
+    /**
+     * The same writer and binder carry jrunc's own files: state.json, and the init's settings,
+     * which carry the process (the privileged tests run both end to end).
+     */
     @Test
     void stateAndProcessStillRoundTrip() throws Exception {
         State state = new State("1.0.2", "c1", 42, 123456789L, "/b", "/b/rootfs", "2026-12-02T00:00:00Z",
                 "root", Map.of("a", "b"), "/jrunc/c1", List.of("/sys/fs/cgroup/pids/jrunc/c1"), 77, 987654321L,
                 new Spec.Resources(null, null, null, new Spec.Pids(20L), null, null, null, null, null));
-        assertEquals(state, SpecLoader.JSON.readValue(SpecLoader.JSON.writeValueAsString(state), State.class));
+        assertEquals(state, JsonBinder.read(JsonWriter.compact(state), State.class));
         Spec.Process process = SpecLoader.parse(VALID.replace("\"uid\": 0", "\"uid\": 3000000000"),
                 "config.json").process();
-        String written = SpecLoader.JSON.writeValueAsString(process);
-        Spec.Process read = SpecLoader.JSON.readValue(written, Spec.Process.class);
+        String written = JsonWriter.compact(process);
+        Spec.Process read = JsonBinder.read(written, Spec.Process.class);
         assertEquals(3000000000L, read.user().uid());
-        assertEquals(written, SpecLoader.JSON.writeValueAsString(read));
+        assertEquals(written, JsonWriter.compact(read));
     }
 }
