@@ -107,8 +107,8 @@ final class FastCli {
             Table table = COMMANDS.get(args[i]);
             if (table == null) return null;
             Callable<Integer> command = table.make().get();
-            set(command, "jrunc", top);
             for (Field f : command.getClass().getDeclaredFields()) {
+                if (f.getType() == Jrunc.class) set(command, f.getName(), top); // @ParentCommand
                 if (MIXINS.contains(f.getType())) make(command, f);
             }
             for (var d : table.defaults().entrySet()) set(command, d.getKey(), d.getValue());

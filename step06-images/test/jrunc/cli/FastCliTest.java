@@ -66,7 +66,7 @@ class FastCliTest {
 
     @TestFactory
     Stream<DynamicTest> everythingElseGoesToPicocli() {
-        return FALLBACK.stream().map(args -> DynamicTest.dynamicTest(String.join(" ", args),
+        return FALLBACK.stream().map(args -> DynamicTest.dynamicTest(args.isEmpty() ? "(no arguments)" : String.join(" ", args),
                 () -> assertNull(FastCli.parse(args.toArray(new String[0])), "not FastCli's: " + args)));
     }
 
