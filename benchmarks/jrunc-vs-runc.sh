@@ -17,24 +17,10 @@ cleanup() {
 trap cleanup EXIT
 [ -d /sys/fs/cgroup/memory/libpod_parent ] && had_libpod=1
 
-"$top/bin/build-rootfs" >/dev/null
-"$top/bin/jrunc" --version >/dev/null   # builds the jar and its class-data archive once
-
-# One bundle for all three: runc's defaults, no terminal, /bin/true, an absolute cgroup
-# (runc and crun would put a relative one under their caller's cgroup).
+source "$top/benchmarks/bundle.sh"
+# One bundle for all three (runc, crun, jrunc).
 bundle=$work/bundle
-mkdir -p "$bundle"
-cp -a "$top/rootfs" "$bundle/rootfs"
-runc spec --bundle "$bundle"
-python3 - "$bundle/config.json" <<'PY'
-import json, sys
-path = sys.argv[1]
-config = json.load(open(path))
-config["process"]["terminal"] = False
-config["process"]["args"] = ["/bin/true"]
-config["linux"]["cgroupsPath"] = "/jrunc-bench"
-json.dump(config, open(path, "w"), indent=1)
-PY
+bench_bundle "$bundle" /bin/true
 
 # crun refuses a hybrid host unless it cannot see cgroup2 controllers: in a private mount
 # namespace, an empty file over cgroup.controllers hides them (see machine.md).

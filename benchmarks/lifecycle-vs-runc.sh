@@ -21,22 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$top/bin/build-rootfs" >/dev/null
-"$top/bin/jrunc" --version >/dev/null # builds the jar and its archive once
-
+source "$top/benchmarks/bundle.sh"
 bundle=$work/bundle
-mkdir -p "$bundle"
-cp -a "$top/rootfs" "$bundle/rootfs"
-runc spec --bundle "$bundle"
-python3 - "$bundle/config.json" <<'PY'
-import json, sys
-path = sys.argv[1]
-config = json.load(open(path))
-config["process"]["terminal"] = False
-config["process"]["args"] = ["/bin/sleep", "600"]
-config["linux"]["cgroupsPath"] = "/jrunc-bench"
-json.dump(config, open(path, "w"), indent=1)
-PY
+bench_bundle "$bundle" /bin/sleep 600
 
 for tool in jrunc runc; do
   declare -n argv=$tool
